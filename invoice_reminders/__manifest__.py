@@ -1,0 +1,31 @@
+{
+    "name": "Invoice Reminders",
+    "summary": "Weekly payment-reminder digests for overdue customer invoices",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "author": "invoice_reminders developers",
+    "website": "https://github.com/invoice-reminders/invoice_reminders",
+    "license": "LGPL-3",
+    "depends": ["account", "mail", "portal"],
+    "external_dependencies": {"python": ["pdfkit", "python-docx"]},
+    "data": [
+        "security/invoice_reminder_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_template_data.xml",
+        "data/invoice_reminder_policy_data.xml",
+        "data/ir_cron_data.xml",
+        "views/invoice_reminder_policy_views.xml",
+        "views/invoice_reminder_digest_views.xml",
+        "views/res_partner_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "invoice_reminders/static/src/js/tours/*.js",
+        ],
+    },
+    "pre_init_hook": "pre_init_hook",
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,70 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class InvoiceReminderLevel(models.Model):
+    """One step of a reminder ladder."""
+
+    _name = "invoice.reminder.level"
+    _description = "Payment Reminder Level"
+    _order = "policy_id, sequence, id"
+    _check_company_auto = True
+
+    policy_id = fields.Many2one(
+        "invoice.reminder.policy",
+        required=True,
+        index=True,
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one(
+        related="policy_id.company_id", store=True, index=True, precompute=True
+    )
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, translate=True)
+    delay_days = fields.Integer(
+        string="Days Past Due",
+        required=True,
+        default=0,
+        help="Days past the due date when this step starts. "
+        "A negative number sends a friendly notice before the due date.",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Mail Template",
+        domain="[('model', '=', 'res.partner')]",
+        ondelete="restrict",
+        help="The email sent to the customer at this step.",
+    )
+
+    @api.constrains("mail_template_id")
+    def _check_mail_template_id(self):
+        for level in self:
+            if not level.mail_template_id:
+                raise ValidationError(
+                    _(
+                        "The level %(level)s of policy %(policy)s needs a mail template.",
+                        level=level.name,
+                        policy=level.policy_id.display_name,
+                    )
+                )
+
+    @api.constrains("delay_days", "sequence", "policy_id")
+    def _check_policy_ladder(self):
+        if self.env.context.get("invoice_reminder_defer_check"):
+            # the policy checks its whole ladder once all its levels are written
+            return
+        self.policy_id._check_levels()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # validated even when no template is given
+            vals.setdefault("mail_template_id", False)
+        return super().create(vals_list)
+
+    def unlink(self):
+        policies = self.policy_id
+        res = super().unlink()
+        if not self.env.context.get("invoice_reminder_defer_check"):
+            policies.exists()._check_levels()
+        return res

@@ -1,0 +1,88 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .. import rules
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    reminder_enabled = fields.Boolean(
+        string="Payment Reminders",
+        default=True,
+        help="Send payment reminders for this company's overdue invoices.",
+    )
+    reminder_policy_id = fields.Many2one(
+        "invoice.reminder.policy",
+        string="Default Reminder Policy",
+        domain="[('company_id', '=', id)]",
+        help="The ladder used for customers with no policy of their own or of their tags.",
+    )
+    reminder_report_partner_ids = fields.Many2many(
+        "res.partner",
+        "res_company_reminder_report_partner_rel",
+        "company_id",
+        "partner_id",
+        string="Reminder Report Recipients",
+        help="Who receives the summary report after each reminder run.",
+    )
+    reminder_mail_server_id = fields.Many2one(
+        "ir.mail_server",
+        string="Reminder Mail Server",
+        help="Outgoing mail server for payment reminders; empty uses the default one.",
+    )
+    reminder_email_from = fields.Char(
+        string="Reminder Sender",
+        help="Sender address of payment reminders; empty uses the company's email.",
+    )
+
+    @api.constrains("reminder_policy_id")
+    def _check_reminder_policy_id(self):
+        for company in self:
+            policy = company.reminder_policy_id
+            if policy and policy.company_id != company:
+                raise ValidationError(
+                    _(
+                        "The default reminder policy of %(company)s must belong to that "
+                        "company, not to %(other)s.",
+                        company=company.name,
+                        other=policy.company_id.name,
+                    )
+                )
+
+    @api.constrains("reminder_email_from")
+    def _check_reminder_email_from(self):
+        for company in self:
+            address = company.reminder_email_from
+            if address and not rules.is_valid_email(address):
+                raise ValidationError(
+                    _("The reminder sender address %(address)s is not valid.", address=address)
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._reminder_create_default_policy()
+        return companies
+
+    @api.model
+    def _reminder_set_default_policies(self):
+        """At install: every company gets the standard ladder as its default."""
+        self.sudo().with_context(active_test=False).search([])._reminder_create_default_policy()
+
+    def _reminder_create_default_policy(self):
+        """Give companies without a default policy a copy of the standard ladder."""
+        template = self.env.ref(
+            "invoice_reminders.invoice_reminder_policy_default", raise_if_not_found=False
+        )
+        if not template:
+            return
+        template = template.sudo()
+        for company in self.filtered(lambda c: not c.reminder_policy_id):
+            if template.company_id == company:
+                company.reminder_policy_id = template
+                continue
+            policy = template.sudo().copy(
+                {"company_id": company.id, "name": template.name}
+            )
+            company.sudo().reminder_policy_id = policy

@@ -1,0 +1,434 @@
+"""The decisions of payment reminders, as plain Python.
+
+Nothing here touches the database: the models fetch records and call these
+functions with plain values (dates, numbers, strings).  They are unit-tested
+in milliseconds by ``tests/test_rules.py``, without Odoo.
+
+>>> add_months(date(2024, 1, 31), 1)
+datetime.date(2024, 2, 29)
+>>> ladder_level(50, [7, 21, 45], None)
+0
+>>> ladder_level(50, [7, 21, 45], 0)
+1
+"""
+
+import calendar
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+STOP_PAID = "paid"
+STOP_PARTIAL = "partial"
+
+SCHEDULE_WEEKLY = "weekly"
+SCHEDULE_DAILY = "daily"
+SCHEDULE_BUSINESS_DAYS = "business_days"
+SCHEDULES = (SCHEDULE_WEEKLY, SCHEDULE_DAILY, SCHEDULE_BUSINESS_DAYS)
+
+REASON_NOT_POSTED = "not_posted"
+REASON_NOT_INVOICE = "not_invoice"
+REASON_PAID = "paid"
+REASON_PARTIAL = "partially_paid"
+REASON_EXCLUDED = "excluded"
+REASON_PARTNER_DISABLED = "partner_disabled"
+REASON_COMPANY_DISABLED = "company_disabled"
+REASON_NO_DATE = "no_date"
+REASON_NOT_DUE = "not_due_yet"
+REASON_TOO_OLD = "too_old"
+
+KIND_INVOICE = "invoice"
+KIND_CREDIT = "credit"
+
+_TOLERANCE = 0.005
+_PAID_STATES = ("paid", "in_payment", "reversed")
+
+
+# ---------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` moved by calendar months, clamped to the end of the month.
+
+    >>> add_months(date(2023, 1, 31), 1)
+    datetime.date(2023, 2, 28)
+    >>> add_months(date(2024, 3, 31), -1)
+    datetime.date(2024, 2, 29)
+    >>> add_months(date(2024, 11, 15), 14)
+    datetime.date(2026, 1, 15)
+    """
+    year, month0 = divmod(d.year * 12 + d.month - 1 + months, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return d.replace(year=year, month=month0 + 1, day=min(d.day, last_day))
+
+
+def reference_date(due_date: date | None, invoice_date: date | None) -> date | None:
+    """The date overdue days count from: the due date, else the invoice date."""
+    return due_date or invoice_date or None
+
+
+def days_overdue(today: date, due_date: date | None, invoice_date: date | None) -> int | None:
+    """Days past the reference date (negative before it); None without any date.
+
+    >>> days_overdue(date(2026, 1, 10), None, date(2026, 1, 1))
+    9
+    """
+    ref = reference_date(due_date, invoice_date)
+    if ref is None:
+        return None
+    return (today - ref).days
+
+
+# ---------------------------------------------------------------------------
+# Eligibility
+# ---------------------------------------------------------------------------
+
+
+def ineligibility_reason(
+    today: date,
+    *,
+    move_type: str,
+    state: str,
+    payment_state: str,
+    amount_total: float,
+    amount_residual: float,
+    included: bool,
+    partner_enabled: bool,
+    company_enabled: bool,
+    due_date: date | None,
+    invoice_date: date | None,
+    days_after_due: int,
+    stop_after_months: int,
+    stop_on: str,
+) -> str | None:
+    """Why an invoice must not be reminded today (a ``REASON_*`` code), or None.
+
+    The checks run in a fixed order, the first one that fails gives the reason.
+    ``stop_after_months`` of 0 means reminders never stop.
+
+    >>> ineligibility_reason(date(2026, 2, 2), move_type="out_invoice", state="posted",
+    ...     payment_state="not_paid", amount_total=100, amount_residual=100, included=True,
+    ...     partner_enabled=True, company_enabled=True, due_date=date(2026, 1, 20),
+    ...     invoice_date=None, days_after_due=0, stop_after_months=12, stop_on="paid")
+    """
+    amount_total = amount_total or 0.0
+    amount_residual = amount_residual or 0.0
+    if move_type != "out_invoice":
+        return REASON_NOT_INVOICE
+    if state != "posted":
+        return REASON_NOT_POSTED
+    if payment_state in _PAID_STATES or amount_residual <= _TOLERANCE:
+        return REASON_PAID
+    if stop_on == STOP_PARTIAL and (
+        payment_state == "partial" or amount_residual < amount_total - _TOLERANCE
+    ):
+        return REASON_PARTIAL
+    if not included:
+        return REASON_EXCLUDED
+    if not partner_enabled:
+        return REASON_PARTNER_DISABLED
+    if not company_enabled:
+        return REASON_COMPANY_DISABLED
+    ref = reference_date(due_date, invoice_date)
+    if ref is None:
+        return REASON_NO_DATE
+    if (today - ref).days < (days_after_due or 0):
+        return REASON_NOT_DUE
+    if (stop_after_months or 0) > 0 and today > add_months(ref, stop_after_months):
+        return REASON_TOO_OLD
+    return None
+
+
+def is_eligible(today: date, **kwargs) -> bool:
+    """True when :func:`ineligibility_reason` finds nothing against the invoice."""
+    return ineligibility_reason(today, **kwargs) is None
+
+
+# ---------------------------------------------------------------------------
+# Ladder
+# ---------------------------------------------------------------------------
+
+
+def reached_level(days: int, delays: Sequence[int]) -> int | None:
+    """Index of the highest level whose delay ``days`` has reached, None if none.
+
+    ``delays`` are ascending and may be negative (a "due soon" level).
+
+    >>> reached_level(-3, [-3, 7])
+    0
+    >>> reached_level(6, [7, 21]) is None
+    True
+    """
+    reached = None
+    for index, delay in enumerate(delays):
+        if days >= delay:
+            reached = index
+    return reached
+
+
+def ladder_level(days: int, delays: Sequence[int], last_level: int | None) -> int | None:
+    """The level (index in ``delays``) an invoice is at in this digest.
+
+    It takes the highest level reached but climbs at most one level past
+    ``last_level`` (None: never reminded), so no level is ever skipped.  It
+    never goes down (e.g. after a policy change) and, past the last level, it
+    repeats the last level.  None when the invoice has reached nothing yet.
+
+    >>> [ladder_level(100, [0, 7, 14], last) for last in (None, 0, 1, 2, 5)]
+    [0, 1, 2, 2, 2]
+    >>> ladder_level(-10, [0, 7], None) is None
+    True
+    """
+    if not delays:
+        return None
+    reached = reached_level(days, delays)
+    if last_level is None:
+        return None if reached is None else 0
+    last_level = min(last_level, len(delays) - 1)
+    if reached is None or reached <= last_level:
+        return last_level
+    return min(reached, last_level + 1)
+
+
+def check_levels(delays: Sequence[int]) -> str | None:
+    """What is wrong with a ladder's delays (in sequence order), or None.
+
+    >>> check_levels([-3, 7, 21]), check_levels([7, 7]), check_levels([21, 7]), check_levels([])
+    (None, 'duplicate_delay', 'unordered', 'no_levels')
+    """
+    if not delays:
+        return "no_levels"
+    if len(set(delays)) != len(delays):
+        return "duplicate_delay"
+    if any(b <= a for a, b in pairwise(delays)):
+        return "unordered"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Grouping
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """An open invoice, or a credit, of a customer as a digest needs it.
+
+    A credit carries a positive amount: what is owed back to the customer.
+    """
+
+    partner_id: int
+    invoice_id: int
+    currency: str
+    amount: Decimal | float
+    level: int | None
+    kind: str = KIND_INVOICE
+
+
+@dataclass
+class CurrencyTotal:
+    """What a customer owes in one currency; ``net`` is ``due - credit``."""
+
+    due: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+
+    @property
+    def net(self) -> Decimal:
+        """The amount due minus the credits."""
+        return self.due - self.credit
+
+
+@dataclass
+class Digest:
+    """The reminder of one customer: its invoice and credit lines and totals.
+
+    ``level`` is the highest level of its invoice lines; ``totals`` maps a
+    currency name to its :class:`CurrencyTotal`, sorted by currency.
+    """
+
+    partner_id: int
+    level: int | None = None
+    invoices: list[Line] = field(default_factory=list)
+    credits: list[Line] = field(default_factory=list)
+    totals: dict[str, CurrencyTotal] = field(default_factory=dict)
+
+
+def _decimal(amount: Decimal | float | int) -> Decimal:
+    """``amount`` as a Decimal, through its shortest repr for floats."""
+    return amount if isinstance(amount, Decimal) else Decimal(str(amount))
+
+
+def group_digests(lines: Iterable[Line]) -> list[Digest]:
+    """One digest per customer having at least one invoice line, by partner id.
+
+    Credits of customers without any invoice line are dropped.
+
+    >>> d = group_digests([Line(1, 10, "EUR", 0.1, 0), Line(1, 11, "EUR", 0.2, 1),
+    ...                    Line(1, 12, "EUR", 0.05, None, "credit")])[0]
+    >>> d.level, d.totals["EUR"].due, d.totals["EUR"].net
+    (1, Decimal('0.3'), Decimal('0.25'))
+    """
+    digests: dict[int, Digest] = {}
+    for line in lines:
+        digest = digests.setdefault(line.partner_id, Digest(line.partner_id))
+        total = digest.totals.setdefault(line.currency, CurrencyTotal())
+        if line.kind == KIND_CREDIT:
+            digest.credits.append(line)
+            total.credit += _decimal(line.amount)
+        else:
+            digest.invoices.append(line)
+            total.due += _decimal(line.amount)
+            if line.level is not None and (digest.level is None or line.level > digest.level):
+                digest.level = line.level
+    result = []
+    for partner_id in sorted(digests):
+        digest = digests[partner_id]
+        if digest.invoices:
+            digest.totals = dict(sorted(digest.totals.items()))
+            result.append(digest)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Schedules
+# ---------------------------------------------------------------------------
+
+
+def _check_schedule(schedule: str, weekday: int, hour: int) -> None:
+    """Raise ValueError on an unknown schedule, weekday or hour."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}")
+    if not 0 <= int(weekday) <= 6:
+        raise ValueError(f"weekday must be within 0..6, not {weekday!r}")
+    if not 0 <= int(hour) <= 23:
+        raise ValueError(f"hour must be within 0..23, not {hour!r}")
+
+
+def _is_slot_day(schedule: str, day: date, weekday: int) -> bool:
+    """Whether the schedule sends on ``day``."""
+    if schedule == SCHEDULE_WEEKLY:
+        return day.weekday() == weekday
+    if schedule == SCHEDULE_BUSINESS_DAYS:
+        return day.weekday() < 5
+    return True
+
+
+def last_slot(schedule: str, now_local: datetime, weekday: int = 0, hour: int = 8) -> datetime:
+    """The most recent sending slot at or before ``now_local`` (naive local time).
+
+    >>> last_slot("weekly", datetime(2026, 11, 24, 9), 0, 8)
+    datetime.datetime(2026, 11, 23, 8, 0)
+    >>> last_slot("business_days", datetime(2026, 11, 23, 7, 59))
+    datetime.datetime(2026, 11, 20, 8, 0)
+    """
+    _check_schedule(schedule, weekday, hour)
+    slot = now_local.replace(hour=int(hour), minute=0, second=0, microsecond=0)
+    if slot > now_local:
+        slot -= timedelta(days=1)
+    while not _is_slot_day(schedule, slot.date(), int(weekday)):
+        slot -= timedelta(days=1)
+    return slot
+
+
+def next_slot(schedule: str, now_local: datetime, weekday: int = 0, hour: int = 8) -> datetime:
+    """The first sending slot strictly after ``now_local`` (naive local time).
+
+    >>> next_slot("weekly", datetime(2026, 11, 23, 8), 0, 8)
+    datetime.datetime(2026, 11, 30, 8, 0)
+    """
+    _check_schedule(schedule, weekday, hour)
+    slot = now_local.replace(hour=int(hour), minute=0, second=0, microsecond=0)
+    if slot <= now_local:
+        slot += timedelta(days=1)
+    while not _is_slot_day(schedule, slot.date(), int(weekday)):
+        slot += timedelta(days=1)
+    return slot
+
+
+def utc_to_local(utc_naive: datetime, tz_name: str | None) -> datetime:
+    """Naive UTC to naive local time of ``tz_name`` (UTC when empty).
+
+    >>> utc_to_local(datetime(2026, 11, 22, 23, 30), "Europe/Brussels")
+    datetime.datetime(2026, 11, 23, 0, 30)
+    """
+    aware = utc_naive.replace(tzinfo=ZoneInfo("UTC"))
+    return aware.astimezone(ZoneInfo(tz_name or "UTC")).replace(tzinfo=None)
+
+
+def local_to_utc(local_naive: datetime, tz_name: str | None) -> datetime:
+    """Naive local time of ``tz_name`` (UTC when empty) to naive UTC.
+
+    Ambiguous or missing local times (DST folds and gaps) are read with
+    ``fold=0``, i.e. with the offset in force before the transition.
+    """
+    aware = local_naive.replace(tzinfo=ZoneInfo(tz_name or "UTC"), fold=0)
+    return aware.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def period_key(
+    schedule: str, now_utc: datetime, tz_name: str | None, weekday: int = 0, hour: int = 8
+) -> date:
+    """The local date of the current slot at ``now_utc``: identifies the period."""
+    return last_slot(schedule, utc_to_local(now_utc, tz_name), weekday, hour).date()
+
+
+# ---------------------------------------------------------------------------
+# Policies and addresses
+# ---------------------------------------------------------------------------
+
+
+def resolve_policy(
+    partner_policy_id: int | None,
+    tag_policies: Iterable[tuple[int, int, int]],
+    company_default_id: int | None,
+) -> int | None:
+    """The customer's own policy, else its tags' policy, else the company default.
+
+    ``tag_policies`` are ``(priority, tag_id, policy_id)``: the highest priority
+    wins, ties go to the lowest tag id.
+
+    >>> resolve_policy(None, [(5, 1, 10), (20, 2, 11)], 99)
+    11
+    >>> resolve_policy(None, [], 99)
+    99
+    """
+    if partner_policy_id:
+        return partner_policy_id
+    best = min(
+        ((-priority, tag_id, policy_id) for priority, tag_id, policy_id in tag_policies if policy_id),
+        default=None,
+    )
+    if best is not None:
+        return best[2]
+    return company_default_id or None
+
+
+_EMAIL_RE = re.compile(r"[^@\s,;<>]+@[^@\s,;<>.]+(?:\.[^@\s,;<>.]+)+")
+
+
+def split_emails(text: str | None) -> list[str]:
+    """Addresses of a comma-, semicolon- or blank-separated text, first of duplicates kept.
+
+    >>> split_emails("a@x.be; B@x.be,\\n b@X.BE  c@x.be")
+    ['a@x.be', 'B@x.be', 'c@x.be']
+    """
+    seen, result = set(), []
+    for address in re.split(r"[,;\s]+", text or ""):
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            result.append(address)
+    return result
+
+
+def is_valid_email(address: str) -> bool:
+    """A plain sanity check of one address: one @, a local part, a dotted domain, no blank.
+
+    >>> is_valid_email("ann@example.com"), is_valid_email("ann@localhost")
+    (True, False)
+    """
+    return bool(address) and _EMAIL_RE.fullmatch(address) is not None

@@ -1,0 +1,6 @@
+from . import test_install
+from . import test_partner_invoice_defaults
+from . import test_policy
+from . import test_access
+from . import test_tour
+from . import test_digest_run

@@ -1,0 +1,44 @@
+from odoo.tests import tagged
+
+from .common import ReminderCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInstall(ReminderCommon):
+    def test_default_policy_has_three_levels_with_their_own_templates(self):
+        default = self.env.ref("invoice_reminders.invoice_reminder_policy_default").sudo()
+        self.assertEqual(default.company_id, self.env.ref("base.main_company"))
+        levels = default._levels_sorted()
+        self.assertEqual(levels.mapped("delay_days"), [7, 21, 45])
+        self.assertEqual(
+            levels.mapped("name"), ["First reminder", "Second reminder", "Final notice"]
+        )
+        self.assertEqual(len(levels.mapped("mail_template_id")), 3)
+        self.assertEqual(default.schedule, "weekly")
+        self.assertEqual(default.schedule_weekday, "0")
+        self.assertEqual(default.stop_on, "paid")
+
+    def test_every_company_has_a_default_policy_of_its_own(self):
+        default = self.env.ref("invoice_reminders.invoice_reminder_policy_default").sudo()
+        self.assertEqual(self.env.ref("base.main_company").sudo().reminder_policy_id, default)
+        self.assertEqual(self.policy.company_id, self.company)
+        self.assertEqual(self.policy._levels_sorted().mapped("delay_days"), [7, 21, 45])
+        other = self.setup_other_company(name="Reminder Branch")["company"]
+        self.assertTrue(other.reminder_policy_id)
+        self.assertNotIn(other.reminder_policy_id, self.policy | default)
+        self.assertEqual(other.reminder_policy_id.company_id, other)
+        self.assertEqual(
+            other.reminder_policy_id.level_ids.mapped("delay_days"), [7, 21, 45]
+        )
+
+    def test_account_move_column_created(self):
+        self.env.cr.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'account_move' AND column_name = 'reminder_included'"
+        )
+        self.assertEqual(self.env.cr.fetchone(), ("boolean",))
+
+    def test_templates_render_for_a_digest_model(self):
+        for template in (self.template_first, self.template_second, self.template_final):
+            self.assertEqual(template.model, "invoice.reminder.digest")
+            self.assertIn("t-out", template.body_html)

@@ -1,0 +1,120 @@
+"""Read the logs of a test run, print the counts, and decide whether it passed.
+
+Fails when a test failed, when a command failed, or when any WARNING, ERROR or
+CRITICAL line was logged while installing, testing or uninstalling.
+"""
+
+import argparse
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+LEVEL_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (WARNING|ERROR|CRITICAL) ")
+RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+SKIP_RE = re.compile(r"skipped|SKIP", re.I)
+
+
+def pytest_counts(path):
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    suites = [root] if root.tag == "testsuite" else list(root)
+    total = sum(int(s.get("tests", 0)) for s in suites)
+    failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    return total, failed, skipped
+
+
+def bad_lines(path):
+    if not path:
+        return []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return [line.rstrip() for line in fh if LEVEL_RE.match(line)]
+    except OSError:
+        return [f"(log {path} is missing)"]
+
+
+def odoo_counts(path):
+    total = failed = skipped = 0
+    found = False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    for match in RESULT_RE.finditer(text):
+        found = True
+        failed += int(match.group(1)) + int(match.group(2))
+        total += int(match.group(3))
+    skipped = len(re.findall(r" INFO .*: skipped ", text)) + len(
+        re.findall(r"odoo\.tests\.result.*skipped", text)
+    )
+    return (total, failed, skipped) if found else None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pytest-xml")
+    parser.add_argument("--base-log")
+    parser.add_argument("--odoo-log")
+    parser.add_argument("--uninstall-log")
+    parser.add_argument("--odoo-rc", type=int, default=0)
+    parser.add_argument("--uninstall-rc", type=int, default=0)
+    parser.add_argument("--pytest-rc", type=int, default=0)
+    parser.add_argument("--no-odoo", action="store_true")
+    args = parser.parse_args()
+
+    problems = []
+    passed = failed = skipped = 0
+    counts = pytest_counts(args.pytest_xml) if args.pytest_xml else None
+    if counts is None:
+        problems.append("the plain-Python tests produced no result")
+    else:
+        total, fail, skip = counts
+        print(f"plain-Python tests: {total} run, {fail} failed, {skip} skipped")
+        passed += total - fail - skip
+        failed += fail
+        skipped += skip
+    if args.pytest_rc not in (0,):
+        problems.append(f"pytest exited with {args.pytest_rc}")
+
+    if not args.no_odoo:
+        counts = odoo_counts(args.odoo_log)
+        if counts is None:
+            problems.append("the Odoo test run printed no result line")
+        else:
+            total, fail, skip = counts
+            print(f"Odoo tests: {total} run, {fail} failed, {skip} skipped")
+            if total == 0:
+                problems.append("the Odoo suite ran no test")
+            passed += total - fail - skip
+            failed += fail
+            skipped += skip
+        if args.odoo_rc:
+            problems.append(f"the Odoo install/test command exited with {args.odoo_rc}")
+        if args.uninstall_rc:
+            problems.append(f"the uninstall exited with {args.uninstall_rc}")
+        for label, path in (
+            ("install of dependencies", args.base_log),
+            ("install and tests", args.odoo_log),
+            ("uninstall", args.uninstall_log),
+        ):
+            lines = bad_lines(path)
+            if lines:
+                problems.append(f"{len(lines)} WARNING/ERROR line(s) logged during {label}:")
+                problems.extend("    " + line[:400] for line in lines[:40])
+    else:
+        print("Odoo tests: NOT RUN (no Odoo found)")
+
+    if problems:
+        print("\nFAILED:")
+        for problem in problems:
+            print("  " + problem)
+    print(f"\n{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if problems or failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

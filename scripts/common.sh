@@ -1,0 +1,101 @@
+# shellcheck shell=bash
+# Shared settings for the project's scripts: where Odoo, the virtualenv and
+# the private PostgreSQL cluster live.  Source it, do not run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Odoo 18.0 checkout: ODOO_PATH, else the fixed default folder.
+DEFAULT_ODOO_PATH=/opt/odoo-18.0
+ODOO_PATH="${ODOO_PATH:-$DEFAULT_ODOO_PATH}"
+STATE_DIR="${IR_STATE_DIR:-$HOME/.cache/invoice_reminders}"
+PGPORT="${IR_PGPORT:-55432}"
+# Outside $HOME: when run as root, the cluster runs as the postgres user,
+# which cannot enter /root.
+PGBASE="${IR_PGBASE:-/var/tmp/invoice_reminders-pg-$(id -u)}"
+PGDATA="${IR_PGDATA:-$PGBASE/data}"
+PGSOCKDIR="${IR_PGSOCKDIR:-$PGBASE/sock}"
+PGUSER_NAME=odoo
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+export ODOO_PATH PGPORT PGDATA
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+have_odoo() { [ -f "$ODOO_PATH/odoo-bin" ] && [ -d "$ODOO_PATH/odoo/addons/base" ]; }
+
+# Debian packages the tests and the demo need.
+ensure_system_packages() {
+    local missing=()
+    [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    command -v wkhtmltopdf >/dev/null || missing+=(wkhtmltopdf)
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v pdftotext >/dev/null || missing+=(poppler-utils)
+    [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
+    [ -f /usr/include/ldap.h ] || missing+=(libldap2-dev)
+    [ -f /usr/include/sasl/sasl.h ] || missing+=(libsasl2-dev)
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "Installing Debian packages: ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo=sudo
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+pg_bindir() {
+    local d
+    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    echo "$d"
+}
+
+# A private PostgreSQL cluster: own data folder, own socket folder, own port.
+start_postgres() {
+    local bindir
+    bindir="$(pg_bindir)"
+    mkdir -p "$PGBASE" "$PGSOCKDIR"
+    local runas=()
+    if [ "$(id -u)" = 0 ]; then
+        # PostgreSQL refuses to run as root: use the postgres system user.
+        chown postgres "$PGBASE" "$PGSOCKDIR"
+        runas=(runuser -u postgres --)
+    fi
+    if [ ! -f "$PGDATA/PG_VERSION" ]; then
+        log "Creating a private PostgreSQL cluster in $PGDATA"
+        mkdir -p "$PGDATA"
+        [ "$(id -u)" = 0 ] && chown postgres "$PGDATA"
+        "${runas[@]}" "$bindir/initdb" -D "$PGDATA" -U "$PGUSER_NAME" -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! "${runas[@]}" "$bindir/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+        log "Starting PostgreSQL on port $PGPORT (socket in $PGSOCKDIR)"
+        "${runas[@]}" "$bindir/pg_ctl" -D "$PGDATA" -w -l "$PGBASE/postgres.log" \
+            -o "-p $PGPORT -k $PGSOCKDIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+            start >/dev/null
+    fi
+    export PGHOST=127.0.0.1 PGUSER="$PGUSER_NAME"
+}
+
+# The virtualenv: Odoo's requirements plus this project, keyed by what it holds.
+ensure_venv() {
+    local key
+    key=$( (echo venv-recipe-1; cat "$ROOT/setup.py"; [ -f "$ODOO_PATH/requirements.txt" ] && cat "$ODOO_PATH/requirements.txt") | sha1sum | cut -c1-12)
+    VENV="${IR_VENV:-$STATE_DIR/venv-$key}"
+    if [ ! -f "$VENV/.complete" ]; then
+        log "Creating virtualenv $VENV"
+        rm -rf "$VENV"
+        "$PY" -m venv "$VENV"
+        "$VENV/bin/pip" install -q --upgrade pip "setuptools<70" wheel
+        if have_odoo; then
+            log "Installing the Python requirements of $ODOO_PATH"
+            # cbor2 5.4.2 has no usable release on Python 3.11: 5.4.6 is API-compatible.
+            sed -e 's/^cbor2==5\.4\.2/cbor2==5.4.6/' "$ODOO_PATH/requirements.txt" > "$STATE_DIR/odoo-requirements.txt"
+            "$VENV/bin/pip" install -q --no-build-isolation -r "$STATE_DIR/odoo-requirements.txt"
+        fi
+        log "Installing the dependencies of invoice_reminders and its test tools"
+        # The dependencies come from setup.py; the add-on itself runs from this
+        # checkout (it is on Odoo's addons path), so the wheel is removed again.
+        "$VENV/bin/pip" install -q "$ROOT[test]"
+        "$VENV/bin/pip" uninstall -q -y odoo-addon-invoice_reminders
+        touch "$VENV/.complete"
+    fi
+    export VENV
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Set up everything and run the whole test suite of invoice_reminders:
+#   1. the plain-Python tests (no Odoo needed), with pytest;
+#   2. on a fresh database of a private PostgreSQL cluster: install the add-on,
+#      run every Odoo test of it (--test-enable, tours in headless Chromium),
+#      then uninstall it;
+#   3. fail if a test failed or if any WARNING or ERROR was logged.
+# Without Odoo the Odoo suite is skipped with a clear message; with CI=true that fails.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+ensure_system_packages
+ensure_venv
+PYBIN="$VENV/bin/python"
+LOGDIR="${IR_LOGDIR:-$ROOT/.test-logs}"
+mkdir -p "$LOGDIR"
+rm -f "$LOGDIR"/*.log
+
+log "Plain-Python tests (no Odoo)"
+set +e
+"$PYBIN" -m pytest -q -p no:cacheprovider tests/ --junitxml="$LOGDIR/pytest.xml" 2>&1 | tee "$LOGDIR/pytest.log"
+pytest_rc=${PIPESTATUS[0]}
+set -e
+
+if ! have_odoo; then
+    echo
+    echo "!! Odoo 18.0 was not found at ODOO_PATH=$ODOO_PATH: the Odoo test suite was NOT run."
+    echo "!! Check out Odoo 18.0 there (see README.rst) or set ODOO_PATH."
+    "$PYBIN" "$ROOT/scripts/check_log.py" --pytest-xml "$LOGDIR/pytest.xml" --no-odoo
+    if [ "${CI:-}" = "true" ]; then
+        echo "!! CI=true: failing because the Odoo suite could not run." >&2
+        exit 1
+    fi
+    exit "$pytest_rc"
+fi
+
+start_postgres
+DB="${IR_TEST_DB:-invoice_reminders_test}"
+ODOO=("$PYBIN" "$ODOO_PATH/odoo-bin" --addons-path="$ODOO_PATH/addons,$ROOT"
+      --db_host=127.0.0.1 --db_port="$PGPORT" --db_user="$PGUSER_NAME"
+      -d "$DB" --without-demo=all --stop-after-init --max-cron-threads=0
+      --http-port="${IR_TEST_HTTP_PORT:-18069}" --data-dir="$STATE_DIR/filestore-test")
+
+log "Fresh database $DB"
+"$(pg_bindir)/dropdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" --if-exists "$DB"
+"$(pg_bindir)/createdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" "$DB"
+
+log "Installing Odoo's accounting (dependencies)"
+"${ODOO[@]}" -i account,mail,portal --log-level=warn --logfile="$LOGDIR/odoo-base.log" || true
+
+log "Installing invoice_reminders and running its tests"
+set +e
+"${ODOO[@]}" -i invoice_reminders --test-enable --test-tags=/invoice_reminders \
+    --log-level=info --logfile="$LOGDIR/odoo-test.log"
+odoo_rc=$?
+
+log "Uninstalling invoice_reminders"
+"${ODOO[@]}" shell --log-level=info --logfile="$LOGDIR/odoo-uninstall.log" \
+    < "$ROOT/scripts/uninstall_check.py"
+uninstall_rc=$?
+set -e
+
+"$PYBIN" "$ROOT/scripts/check_log.py" \
+    --pytest-xml "$LOGDIR/pytest.xml" \
+    --base-log "$LOGDIR/odoo-base.log" \
+    --odoo-log "$LOGDIR/odoo-test.log" \
+    --uninstall-log "$LOGDIR/odoo-uninstall.log" \
+    --odoo-rc "$odoo_rc" --uninstall-rc "$uninstall_rc" --pytest-rc "$pytest_rc"
