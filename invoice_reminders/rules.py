@@ -258,7 +258,7 @@ class Digest:
     totals: dict[str, CurrencyTotal] = field(default_factory=dict)
 
 
-def _decimal(amount: Decimal | float | int) -> Decimal:
+def _decimal(amount: Decimal | float) -> Decimal:
     """``amount`` as a Decimal, through its shortest repr for floats."""
     return amount if isinstance(amount, Decimal) else Decimal(str(amount))
 
@@ -400,7 +400,11 @@ def resolve_policy(
     if partner_policy_id:
         return partner_policy_id
     best = min(
-        ((-priority, tag_id, policy_id) for priority, tag_id, policy_id in tag_policies if policy_id),
+        (
+            (-priority, tag_id, policy_id)
+            for priority, tag_id, policy_id in tag_policies
+            if policy_id
+        ),
         default=None,
     )
     if best is not None:

@@ -11,7 +11,6 @@ import xml.etree.ElementTree as ET
 
 LEVEL_RE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (WARNING|ERROR|CRITICAL) ")
 RESULT_RE = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
-SKIP_RE = re.compile(r"skipped|SKIP", re.I)
 
 
 def pytest_counts(path):
@@ -48,9 +47,8 @@ def odoo_counts(path):
         found = True
         failed += int(match.group(1)) + int(match.group(2))
         total += int(match.group(3))
-    skipped = len(re.findall(r" INFO .*: skipped ", text)) + len(
-        re.findall(r"odoo\.tests\.result.*skipped", text)
-    )
+    # OdooTestResult.addSkip logs "skipped <test description> : <reason>"
+    skipped = len(re.findall(r" INFO \S+ \S+: skipped \S+ : ", text))
     return (total, failed, skipped) if found else None
 
 

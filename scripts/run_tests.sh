@@ -36,10 +36,11 @@ fi
 
 start_postgres
 DB="${IR_TEST_DB:-invoice_reminders_test}"
-ODOO=("$PYBIN" "$ODOO_PATH/odoo-bin" --addons-path="$ODOO_PATH/addons,$ROOT"
+ODOO_OPTS=(--addons-path="$ODOO_PATH/addons,$ROOT"
       --db_host=127.0.0.1 --db_port="$PGPORT" --db_user="$PGUSER_NAME"
-      -d "$DB" --without-demo=all --stop-after-init --max-cron-threads=0
+      -d "$DB" --without-demo=all --max-cron-threads=0
       --http-port="${IR_TEST_HTTP_PORT:-18069}" --data-dir="$STATE_DIR/filestore-test")
+ODOO=("$PYBIN" "$ODOO_PATH/odoo-bin" "${ODOO_OPTS[@]}" --stop-after-init)
 
 log "Fresh database $DB"
 "$(pg_bindir)/dropdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" --if-exists "$DB"
@@ -55,7 +56,8 @@ set +e
 odoo_rc=$?
 
 log "Uninstalling invoice_reminders"
-"${ODOO[@]}" shell --log-level=info --logfile="$LOGDIR/odoo-uninstall.log" \
+"$PYBIN" "$ODOO_PATH/odoo-bin" shell "${ODOO_OPTS[@]}" --no-http --log-level=info \
+    --logfile="$LOGDIR/odoo-uninstall.log" \
     < "$ROOT/scripts/uninstall_check.py"
 uninstall_rc=$?
 set -e
