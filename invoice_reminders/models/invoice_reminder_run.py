@@ -4,7 +4,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import split_every
 
 from .. import rules
@@ -175,7 +175,8 @@ class InvoiceReminderRun(models.Model):
             today = self._local_today(now)
             candidates = self._collect_candidates(today)
             self.env.cr.execute(
-                "SELECT partner_id FROM invoice_reminder_digest WHERE policy_id = %s AND period = %s",
+                "SELECT partner_id FROM invoice_reminder_digest"
+                " WHERE policy_id = %s AND period = %s",
                 (self.policy_id.id, self.period),
             )
             done = {row[0] for row in self.env.cr.fetchall()}
@@ -547,7 +548,8 @@ class InvoiceReminderRun(models.Model):
     def _finish_if_delivered(self):
         """Send the summary of each run whose mails have all been through the queue."""
         for run in self.filtered(lambda r: r.state == "sending"):
-            run.digest_ids.filtered(lambda d: d.state == "queued" and d.mail_id)._update_from_mails()
+            queued = run.digest_ids.filtered(lambda d: d.state == "queued" and d.mail_id)
+            queued._update_from_mails()
             if any(d.state == "queued" for d in run.digest_ids):
                 continue
             run._send_summary()

@@ -49,7 +49,8 @@ class ResPartner(models.Model):
 
     @api.model
     def _commercial_fields(self):
-        return super()._commercial_fields() + [
+        return [
+            *super()._commercial_fields(),
             "reminder_enabled",
             "reminder_default",
             "reminder_policy_id",

@@ -28,7 +28,8 @@ class TestDigestRun(ReminderRunCommon):
         self.assertEqual(len(digest), 1, "one digest per customer per period")
         self.assertEqual(digest.state, "sent")
         self.assertEqual(
-            set(digest.invoice_line_ids.move_id.ids), {inv_usd.id, inv_usd2.id, inv_eur.id, inv_chf.id}
+            set(digest.invoice_line_ids.move_id.ids),
+            {inv_usd.id, inv_usd2.id, inv_eur.id, inv_chf.id},
         )
         self.assertEqual(digest.credit_line_ids.move_id, refund)
         totals = {t["currency"].name: t for t in digest._get_totals()}
@@ -94,7 +95,8 @@ class TestDigestRun(ReminderRunCommon):
                 self.run_job()
         fresh_levels = [line.level_index for line in fresh.reminder_line_ids.sorted("period")]
         old_levels = [line.level_index for line in old.reminder_line_ids.sorted("period")]
-        # fresh: due 01-26, 7 days on 02-02 -> L0; 21 days on 02-16 -> L1; 45 days on 03-12 -> L2 on 03-16
+        # fresh, due 01-26: 7 days on 02-02 -> L0; 21 days on 02-16 -> L1;
+        # 45 days on 03-12 -> L2 on the next Monday, 03-16
         self.assertEqual(fresh_levels, [0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
         self.assertEqual(old_levels, [0, 1, 2, 2, 2, 2, 2, 2, 2, 2])
         self.assertEqual(len(self.digests()), 10, "one digest a week")
@@ -208,7 +210,9 @@ class TestDigestRun(ReminderRunCommon):
             {"name": "Broken Template Ltd", "email": "ap@broken.test"}
         )
         no_email = self.env["res.partner"].create({"name": "No Email Ltd"})
-        bad_email = self.env["res.partner"].create({"name": "Bad Email Ltd", "email": "not an email"})
+        bad_email = self.env["res.partner"].create(
+            {"name": "Bad Email Ltd", "email": "not an email"}
+        )
         broken_template = self.template_first.copy(
             {"body_html": '<p><t t-out="object.partner_id.does_not_exist"/></p>'}
         )
