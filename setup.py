@@ -54,6 +54,8 @@ setup(
             "websocket-client>=1.0",
             "pytest>=7",
             "freezegun",
+            "ruff==0.17.6",
+            "pylint-odoo==10.0.1",
         ],
     },
     classifiers=[

@@ -61,6 +61,7 @@ def main():
     parser.add_argument("--odoo-rc", type=int, default=0)
     parser.add_argument("--uninstall-rc", type=int, default=0)
     parser.add_argument("--pytest-rc", type=int, default=0)
+    parser.add_argument("--lint-rc", type=int, default=0)
     parser.add_argument("--no-odoo", action="store_true")
     args = parser.parse_args()
 
@@ -75,8 +76,10 @@ def main():
         passed += total - fail - skip
         failed += fail
         skipped += skip
-    if args.pytest_rc not in (0,):
+    if args.pytest_rc:
         problems.append(f"pytest exited with {args.pytest_rc}")
+    if args.lint_rc:
+        problems.append("lint (ruff / pylint-odoo) found problems: see the lint output above")
 
     if not args.no_odoo:
         counts = odoo_counts(args.odoo_log)

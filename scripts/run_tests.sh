@@ -16,6 +16,16 @@ LOGDIR="${IR_LOGDIR:-$ROOT/.test-logs}"
 mkdir -p "$LOGDIR"
 rm -f "$LOGDIR"/*.log
 
+log "Lint: ruff, and pylint-odoo's mandatory checks on the add-on"
+set +e
+"$VENV/bin/ruff" check "$ROOT" > "$LOGDIR/lint.log" 2>&1
+ruff_rc=$?
+"$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" "$ROOT/invoice_reminders" >> "$LOGDIR/lint.log" 2>&1
+pylint_rc=$?
+set -e
+cat "$LOGDIR/lint.log"
+lint_rc=$(( ruff_rc || pylint_rc ))
+
 log "Plain-Python tests (no Odoo)"
 set +e
 "$PYBIN" -m pytest -q -p no:cacheprovider tests/ --junitxml="$LOGDIR/pytest.xml" 2>&1 | tee "$LOGDIR/pytest.log"
@@ -26,12 +36,13 @@ if ! have_odoo; then
     echo
     echo "!! Odoo 18.0 was not found at ODOO_PATH=$ODOO_PATH: the Odoo test suite was NOT run."
     echo "!! Check out Odoo 18.0 there (see README.rst) or set ODOO_PATH."
-    "$PYBIN" "$ROOT/scripts/check_log.py" --pytest-xml "$LOGDIR/pytest.xml" --no-odoo
+    "$PYBIN" "$ROOT/scripts/check_log.py" --pytest-xml "$LOGDIR/pytest.xml" --no-odoo \
+        --lint-rc "$lint_rc"
     if [ "${CI:-}" = "true" ]; then
         echo "!! CI=true: failing because the Odoo suite could not run." >&2
         exit 1
     fi
-    exit "$pytest_rc"
+    exit $(( pytest_rc || lint_rc ))
 fi
 
 start_postgres
@@ -67,4 +78,5 @@ set -e
     --base-log "$LOGDIR/odoo-base.log" \
     --odoo-log "$LOGDIR/odoo-test.log" \
     --uninstall-log "$LOGDIR/odoo-uninstall.log" \
-    --odoo-rc "$odoo_rc" --uninstall-rc "$uninstall_rc" --pytest-rc "$pytest_rc"
+    --odoo-rc "$odoo_rc" --uninstall-rc "$uninstall_rc" --pytest-rc "$pytest_rc" \
+    --lint-rc "$lint_rc"

@@ -149,9 +149,15 @@ class InvoiceReminderRun(models.Model):
         self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, self.id))
 
     def _auto_commit(self):
-        """Commit a finished batch, except inside tests (which roll back)."""
+        """Commit a finished batch, except inside tests (which roll back).
+
+        The run is built in batches so that tens of thousands of customers fit
+        in the cron's time limit: each batch's digests and queued mails are
+        committed together, and a run killed between batches resumes where it
+        stopped.
+        """
         if not getattr(threading.current_thread(), "testing", False):
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _local_today(self, now):
         tz = self.policy_id._company_tz()

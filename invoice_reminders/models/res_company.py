@@ -28,7 +28,6 @@ class ResCompany(models.Model):
     )
     reminder_mail_server_id = fields.Many2one(
         "ir.mail_server",
-        string="Reminder Mail Server",
         help="Outgoing mail server for payment reminders; empty uses the default one.",
     )
     reminder_email_from = fields.Char(

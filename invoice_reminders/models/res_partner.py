@@ -20,7 +20,6 @@ class ResPartner(models.Model):
     )
     reminder_policy_id = fields.Many2one(
         "invoice.reminder.policy",
-        string="Reminder Policy",
         check_company=True,
         help="This customer's own reminder ladder. When empty, the policy of its tags "
         "applies, else the company's default policy.",

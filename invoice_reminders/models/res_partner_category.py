@@ -6,12 +6,10 @@ class ResPartnerCategory(models.Model):
 
     reminder_policy_id = fields.Many2one(
         "invoice.reminder.policy",
-        string="Reminder Policy",
         help="Customers with this tag follow this reminder ladder, unless they have "
         "their own. Only used for invoices of the policy's company.",
     )
     reminder_priority = fields.Integer(
-        string="Reminder Priority",
         default=10,
         help="When a customer has several tags with a reminder policy, the tag with "
         "the highest priority decides.",
