@@ -4,6 +4,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# runuser, pg_ctl helpers and friends live in sbin on Debian
+export PATH="$PATH:/usr/sbin:/sbin"
 # Odoo 18.0 checkout: ODOO_PATH, else the fixed default folder.
 DEFAULT_ODOO_PATH=/opt/odoo-18.0
 ODOO_PATH="${ODOO_PATH:-$DEFAULT_ODOO_PATH}"
