@@ -180,6 +180,24 @@ class InvoiceReminderPolicy(models.Model):
             for policy, vals in zip(self, vals_list, strict=True)
         ]
 
+    def action_send_now(self):
+        """Build and queue this period's reminders now instead of waiting for the cron.
+
+        Safe next to the cron: the run of a period is locked while it is built and
+        a customer never gets two reminders for the same period.
+        """
+        self.ensure_one()
+        Run = self.env["invoice.reminder.run"].sudo()
+        run = Run._get_or_create(self, fields.Datetime.now())
+        run.action_send_now()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "invoice.reminder.run",
+            "res_id": run.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
     def _levels_sorted(self):
         self.ensure_one()
         return self.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.id))

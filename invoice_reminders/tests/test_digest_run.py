@@ -331,3 +331,15 @@ class TestDigestRun(ReminderRunCommon):
             self.run_job()
         message = self.smtp.to("accounts@deco.test")[0]["message"]
         self.assertIn("rappel de paiement", message["Subject"])
+
+    def test_send_now_from_the_policy_then_the_cron_adds_nothing(self):
+        self.make_invoice(due_date="2026-01-20")
+        with freeze_time("2026-02-03 10:00:00"):
+            action = self.policy.action_send_now()
+            self.deliver()
+            run = self.env["invoice.reminder.run"].browse(action["res_id"])
+            self.assertEqual(run.period.isoformat(), "2026-02-02")
+            self.assertEqual(len(run.digest_ids), 1)
+            self.run_job()
+        self.assertEqual(len(self.digests()), 1)
+        self.assertEqual(len(self.smtp.to("accounts@deco.test")), 1)
