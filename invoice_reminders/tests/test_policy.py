@@ -158,3 +158,14 @@ class TestPolicyResolutionAndCompanies(ReminderCommon):
         level = self.vip.level_ids[0]
         self.assertEqual(level.company_id, self.company)
         self.assertEqual(self.policy_b.level_ids.company_id, self.other_company)
+
+
+@tagged("post_install", "-at_install")
+class TestTranslatedErrors(ReminderCommon):
+    def test_errors_are_translated(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_reminders"], ["fr_FR"])
+        policies = self.env["invoice.reminder.policy"].with_context(lang="fr_FR")
+        with self.assertRaises(ValidationError) as caught, self.env.cr.savepoint():
+            policies.create({"name": "Vide"})
+        self.assertIn("au moins un niveau", str(caught.exception))
