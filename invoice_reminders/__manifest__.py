@@ -19,6 +19,7 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "report/invoice_reminder_statement_templates.xml",
     ],
     "assets": {
         "web.assets_tests": [

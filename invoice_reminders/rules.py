@@ -436,3 +436,54 @@ def is_valid_email(address: str) -> bool:
     (True, False)
     """
     return bool(address) and _EMAIL_RE.fullmatch(address) is not None
+
+
+DEFAULT_ATTACHMENT_NAME = "Statement {customer} {date}"
+FILENAME_MAX_LENGTH = 120
+_PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
+_FILENAME_UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def sanitize_filename(name: str | None, max_length: int = FILENAME_MAX_LENGTH) -> str:
+    """A file name safe on every system: no path separator, control or reserved character.
+
+    Blanks are collapsed, other unsafe characters become ``_``, leading and trailing
+    dots and blanks are dropped, and the name is cut to ``max_length``.
+
+    >>> sanitize_filename('Deco/Addict: "Q1"  2026?')
+    'Deco_Addict_ _Q1_ 2026_'
+    >>> sanitize_filename("  ..  ")
+    'document'
+    """
+    cleaned = _FILENAME_UNSAFE_RE.sub("_", " ".join((name or "").split())).strip(" .")
+    cleaned = cleaned[:max_length].rstrip(" .")
+    return cleaned or "document"
+
+
+def expand_filename(pattern: str | None, extension: str, **values: object) -> str:
+    """The attachment file name of ``pattern`` with its ``{placeholders}`` filled in.
+
+    Known placeholders are replaced by ``values`` (``customer``, ``date``…), unknown
+    ones are kept as written; the result is sanitized and ``extension`` appended.
+    An empty pattern falls back to :data:`DEFAULT_ATTACHMENT_NAME`.
+
+    >>> expand_filename("Statement {customer} {date}", "pdf", customer="Deco Addict",
+    ...                 date=date(2026, 2, 2))
+    'Statement Deco Addict 2026-02-02.pdf'
+    >>> expand_filename("{customer}/{oops}", ".docx", customer="A/B")
+    'A_B_{oops}.docx'
+    """
+
+    def replace(match: re.Match) -> str:
+        key = match.group(1)
+        if key not in values:
+            return match.group(0)
+        value = values[key]
+        if isinstance(value, date):
+            return value.isoformat()
+        return "" if value is None else str(value)
+
+    name = _PLACEHOLDER_RE.sub(replace, (pattern or "").strip() or DEFAULT_ATTACHMENT_NAME)
+    extension = extension.lstrip(".")
+    base = sanitize_filename(name, FILENAME_MAX_LENGTH - len(extension) - 1)
+    return f"{base}.{extension}" if extension else base

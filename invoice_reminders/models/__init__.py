@@ -7,6 +7,7 @@ from . import res_partner
 from . import account_move
 from . import invoice_reminder_run
 from . import invoice_reminder_run_skip
+from . import invoice_reminder_statement
 from . import invoice_reminder_digest
 from . import invoice_reminder_digest_line
 from . import mail_mail

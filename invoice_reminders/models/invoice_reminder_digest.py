@@ -1,6 +1,15 @@
+import logging
+import uuid
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from markupsafe import Markup
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError
+
+from .invoice_reminder_statement import PDF_MIMETYPE, STATEMENT_FORMATS
+
+_logger = logging.getLogger(__name__)
 
 DIGEST_STATES = [
     ("queued", "Queued"),
@@ -14,6 +23,7 @@ class InvoiceReminderDigest(models.Model):
     """One payment reminder: every overdue invoice of a customer for one period."""
 
     _name = "invoice.reminder.digest"
+    _inherit = ["portal.mixin"]
     _description = "Payment Reminder Digest"
     _order = "period desc, id desc"
     _rec_name = "partner_id"
@@ -29,10 +39,12 @@ class InvoiceReminderDigest(models.Model):
     run_id = fields.Many2one("invoice.reminder.run", index=True, ondelete="set null")
     period = fields.Date(required=True, help="The sending slot this reminder belongs to.")
     level_id = fields.Many2one(
-        "invoice.reminder.level", string="Level", check_company=True, ondelete="restrict"
+        "invoice.reminder.level", check_company=True, ondelete="restrict"
     )
     state = fields.Selection(DIGEST_STATES, required=True, default="queued", index=True)
-    mail_id = fields.Many2one("mail.mail", string="Email", ondelete="set null", index="btree_not_null")
+    mail_id = fields.Many2one(
+        "mail.mail", string="Email", ondelete="set null", index="btree_not_null"
+    )
     mail_message_id = fields.Char(string="Message-Id", index="btree_not_null", copy=False)
     email_to = fields.Char(string="Recipients")
     email_cc = fields.Char(string="Copy To")
@@ -55,6 +67,11 @@ class InvoiceReminderDigest(models.Model):
         help="Amounts due, credits and net per currency, as computed when the "
         "reminder was built.",
     )
+    attachment_ids = fields.Many2many(
+        related="mail_id.attachment_ids",
+        string="Attachments",
+        help="The documents sent with this reminder.",
+    )
 
     _sql_constraints = [
         (
@@ -68,6 +85,49 @@ class InvoiceReminderDigest(models.Model):
     def _compute_display_name(self):
         for digest in self:
             digest.display_name = f"{digest.partner_id.display_name} — {digest.period or ''}"
+
+    def _compute_access_url(self):
+        for digest in self:
+            digest.access_url = f"/invoice_reminders/statement/{digest.id}"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        level_ids = {vals["level_id"] for vals in vals_list if vals.get("level_id")}
+        without_links = set(
+            self.env["invoice.reminder.level"]
+            .browse(level_ids)
+            .filtered(lambda level: not level.include_links)
+            .ids
+        )
+        for vals in vals_list:
+            # the statement's download link works with this token only
+            vals.setdefault("access_token", str(uuid.uuid4()))
+            if vals.get("level_id") in without_links:
+                # a level without links: no portal link in the email nor the statement
+                for command in vals.get("line_ids") or []:
+                    if command[0] == Command.CREATE and isinstance(command[2], dict):
+                        command[2].pop("access_url", None)
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_print_statement(self):
+        """Download the statement of this reminder as PDF."""
+        return self._statement_download_action("pdf")
+
+    def action_print_statement_docx(self):
+        """Download the statement of this reminder as a Word document."""
+        return self._statement_download_action("docx")
+
+    def _statement_download_action(self, report_format):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/invoice_reminders/statement/{self.id}/print/{report_format}",
+            "target": "download",
+        }
 
     def _get_totals(self):
         """Amounts due, credits and net per currency, currencies by name."""
@@ -87,6 +147,170 @@ class InvoiceReminderDigest(models.Model):
         return result
 
     # ------------------------------------------------------------------
+    # Documents
+    # ------------------------------------------------------------------
+
+    def _prepare_statement_data(self):
+        """The statement of this reminder as a plain dict, for PDF and Word alike."""
+        self.ensure_one()
+        invoices = [
+            {
+                "name": line.name,
+                "date": line.date,
+                "date_due": line.date_due,
+                "days_overdue": line.days_overdue,
+                "amount": line.amount_residual,
+                "currency": line.currency_id,
+                "url": line.access_url,
+            }
+            for line in self.invoice_line_ids
+        ]
+        credits = [
+            {
+                "name": line.name,
+                "date": line.date,
+                "amount": line.amount_residual,
+                "currency": line.currency_id,
+            }
+            for line in self.credit_line_ids
+        ]
+        return self.env["invoice.reminder.statement"]._prepare_statement_data(
+            self.partner_id,
+            self.company_id,
+            invoices,
+            credits,
+            self._get_totals(),
+            date=self.period,
+            reference=self.level_id.name,
+            with_signature=self.level_id.print_signature_stamp,
+        )
+
+    def _render_statement(self, report_format, data=None):
+        """The statement as ``(content, file name, mimetype)``; raises a UserError on failure."""
+        self.ensure_one()
+        Statement = self.env["invoice.reminder.statement"]
+        data = data or self._prepare_statement_data()
+        content = Statement._render_statement(data, report_format)
+        filename = Statement._statement_filename(
+            data, self.level_id.attachment_name, report_format, self.company_id
+        )
+        return content, filename, STATEMENT_FORMATS[report_format]
+
+    def _get_invoice_pdfs(self):
+        """The PDF of each overdue invoice of this reminder.
+
+        :returns: ``(stored, rendered)``: the ``ir.attachment`` already stored on
+            the invoices (their legal PDF, or their main attachment when it is a
+            PDF), reused as they are; and ``{file name: content}`` of the others,
+            rendered with Odoo's own invoice report.
+        """
+        self.ensure_one()
+        moves = self.invoice_line_ids.move_id
+        stored = self.env["ir.attachment"]
+        to_render = self.env["account.move"]
+        for move in moves:
+            attachment = move.invoice_pdf_report_id
+            if not attachment and move.message_main_attachment_id.mimetype == PDF_MIMETYPE:
+                attachment = move.message_main_attachment_id
+            if attachment:
+                stored |= attachment
+            else:
+                to_render |= move
+        return stored, self._render_invoice_pdfs(to_render)
+
+    def _render_invoice_pdfs(self, moves):
+        """Render ``moves`` with their invoice report, one wkhtmltopdf call per report."""
+        if not moves:
+            return {}
+        # a reminder never carries an HTML file named .pdf: render for real, even
+        # where Odoo's test mode would fall back to HTML
+        Report = (
+            self.env["ir.actions.report"]
+            .with_company(self.company_id)
+            .with_context(force_report_rendering=True)
+        )
+        by_report = defaultdict(lambda: self.env["account.move"])
+        for move in moves:
+            by_report[self.env["account.move.send"]._get_default_pdf_report_id(move)] |= move
+        result = {}
+        for report, report_moves in by_report.items():
+            content, report_type = Report._pre_render_qweb_pdf(
+                report.report_name, res_ids=report_moves.ids
+            )
+            if report_type != "pdf":
+                raise UserError(_("The invoice PDFs could not be rendered."))
+            content_by_id = Report._get_splitted_report(report.report_name, content, report_type)
+            for move in report_moves:
+                result[move._get_invoice_report_filename()] = content_by_id[move.id]
+        return result
+
+    def _prepare_attachment_vals_list(self):
+        """What the level asks to attach: ``(stored attachments, new attachment values)``."""
+        self.ensure_one()
+        level = self.level_id
+        stored = self.env["ir.attachment"]
+        contents = []
+        if level.attach_invoice_pdf:
+            stored, rendered = self._get_invoice_pdfs()
+            contents += [(name, raw, PDF_MIMETYPE) for name, raw in rendered.items()]
+        formats = [
+            report_format
+            for report_format, wanted in (
+                ("pdf", level.attach_statement_pdf),
+                ("docx", level.attach_statement_docx),
+            )
+            if wanted
+        ]
+        if formats:
+            data = self._prepare_statement_data()
+            for report_format in formats:
+                raw, name, mimetype = self._render_statement(report_format, data)
+                contents.append((name, raw, mimetype))
+        vals_list = [
+            {
+                "name": name,
+                "raw": raw,
+                "mimetype": mimetype,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+            for name, raw, mimetype in contents
+        ]
+        return stored, vals_list
+
+    def _build_attachments(self):
+        """The attachments of this reminder, or ``None`` when they could not be built.
+
+        A reminder is never sent with a missing or broken document: it is marked
+        failed with the reason, shows in the owner's summary, and is built again
+        by *Send now* or with the next period's reminder.
+        """
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                stored, vals_list = self._prepare_attachment_vals_list()
+                return stored | self.env["ir.attachment"].create(vals_list)
+        except Exception as error:  # one customer's error must not stop the others
+            _logger.info("Documents of reminder %s not built: %s", self.id, error)
+            reason = error.args[0] if isinstance(error, UserError) and error.args else error
+            self.write(
+                {
+                    "state": "failed",
+                    "error": _(
+                        "The documents of this reminder could not be built, so it was not "
+                        "sent: %(error)s",
+                        error=reason,
+                    ),
+                }
+            )
+            return None
+
+    def _get_statement_link(self):
+        """Absolute link to download the statement, with its access token."""
+        self.ensure_one()
+        return self.get_base_url() + self.get_portal_url()
+
+    # ------------------------------------------------------------------
     # Mail
     # ------------------------------------------------------------------
 
@@ -95,12 +319,12 @@ class InvoiceReminderDigest(models.Model):
         render_fields = ["subject", "body_html", "email_from"]
         try:
             return template._generate_template(self.ids, render_fields)
-        except Exception:  # noqa: BLE001 - one customer's error must not stop the others
+        except Exception:  # one customer's error must not stop the others
             rendered = {}
             for digest in self:
                 try:
                     rendered.update(template._generate_template(digest.ids, render_fields))
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:
                     digest.write(
                         {
                             "state": "failed",
@@ -117,6 +341,18 @@ class InvoiceReminderDigest(models.Model):
         self.ensure_one()
         company = self.company_id
         body = rendered.get("body_html") or ""
+        if self.level_id.include_links:
+            lang = self.env["invoice.reminder.statement"]._statement_lang(self.partner_id)
+            link = self.env["ir.qweb"].with_context(lang=lang)._render(
+                "invoice_reminders.invoice_reminder_statement_link",
+                {
+                    "url": self._get_statement_link(),
+                    "label": self.with_context(lang=lang).env._(
+                        "Download your statement of overdue invoices"
+                    ),
+                },
+            )
+            body = Markup(body) + link
         return {
             "subject": rendered.get("subject") or _("Payment reminder"),
             "body_html": body,
@@ -147,7 +383,13 @@ class InvoiceReminderDigest(models.Model):
             rendered = digests._render_mails(template)
             for digest in digests:
                 if digest.id in rendered and digest.state == "queued":
-                    mail_vals.append(digest._prepare_mail_vals(rendered[digest.id]))
+                    attachments = digest._build_attachments()
+                    if attachments is None:
+                        continue
+                    vals = digest._prepare_mail_vals(rendered[digest.id])
+                    if attachments:
+                        vals["attachment_ids"] = [Command.set(attachments.ids)]
+                    mail_vals.append(vals)
                     queued |= digest
         if not mail_vals:
             return

@@ -18,12 +18,14 @@ class InvoiceReminderDigestLine(models.Model):
     kind = fields.Selection(
         [("invoice", "Overdue invoice"), ("credit", "Credit")], required=True, default="invoice"
     )
-    move_id = fields.Many2one("account.move", string="Document", index="btree_not_null", ondelete="cascade")
+    move_id = fields.Many2one(
+        "account.move", string="Document", index="btree_not_null", ondelete="cascade"
+    )
     payment_id = fields.Many2one("account.payment", ondelete="cascade")
     name = fields.Char(string="Number")
     date = fields.Date()
     date_due = fields.Date(string="Due Date")
-    level_id = fields.Many2one("invoice.reminder.level", string="Level", ondelete="restrict")
+    level_id = fields.Many2one("invoice.reminder.level", ondelete="restrict")
     level_index = fields.Integer(help="Position of the level in its ladder, 0 for the first.")
     days_overdue = fields.Integer()
     amount_residual = fields.Monetary(string="Amount Due", currency_field="currency_id")

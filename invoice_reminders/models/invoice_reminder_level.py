@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import rules
+
 
 class InvoiceReminderLevel(models.Model):
     """One step of a reminder ladder."""
@@ -30,10 +32,39 @@ class InvoiceReminderLevel(models.Model):
     )
     mail_template_id = fields.Many2one(
         "mail.template",
-        string="Mail Template",
         domain="[('model', '=', 'res.partner')]",
         ondelete="restrict",
         help="The email sent to the customer at this step.",
+    )
+    attach_invoice_pdf = fields.Boolean(
+        string="Invoice PDFs",
+        help="Attach the PDF of each overdue invoice. An invoice whose PDF is already "
+        "stored is sent with that file.",
+    )
+    attach_statement_pdf = fields.Boolean(
+        string="Statement PDF",
+        help="Attach a statement of the overdue invoices as a PDF file.",
+    )
+    attach_statement_docx = fields.Boolean(
+        string="Statement Word",
+        help="Attach the same statement as a Word document.",
+    )
+    include_links = fields.Boolean(
+        string="Online Links",
+        default=True,
+        help="Link each invoice to the customer portal, where it can be viewed and paid, "
+        "and add a link to download the statement.",
+    )
+    print_signature_stamp = fields.Boolean(
+        string="Signature and Stamp",
+        help="Print the company's signature and stamp (set in the Accounting settings) "
+        "at the foot of the statement.",
+    )
+    attachment_name = fields.Char(
+        string="Statement File Name",
+        default=rules.DEFAULT_ATTACHMENT_NAME,
+        help="File name of the statement, without extension. Placeholders: {customer}, "
+        "{date} (the reminder's date), {company}.",
     )
 
     @api.constrains("mail_template_id")

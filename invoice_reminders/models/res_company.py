@@ -34,6 +34,17 @@ class ResCompany(models.Model):
         string="Reminder Sender",
         help="Sender address of payment reminders; empty uses the company's email.",
     )
+    reminder_signature = fields.Image(
+        max_width=600,
+        max_height=300,
+        help="Printed at the foot of reminder statements when the level asks for it.",
+    )
+    reminder_stamp = fields.Image(
+        max_width=400,
+        max_height=400,
+        help="Company stamp printed at the foot of reminder statements when the level "
+        "asks for it.",
+    )
 
     @api.constrains("reminder_policy_id")
     def _check_reminder_policy_id(self):

@@ -19,3 +19,5 @@ class ResConfigSettings(models.TransientModel):
     reminder_email_from = fields.Char(
         related="company_id.reminder_email_from", readonly=False
     )
+    reminder_signature = fields.Image(related="company_id.reminder_signature", readonly=False)
+    reminder_stamp = fields.Image(related="company_id.reminder_stamp", readonly=False)

@@ -4,3 +4,5 @@ from . import test_policy
 from . import test_access
 from . import test_tour
 from . import test_digest_run
+from . import test_documents
+from . import test_statement_links

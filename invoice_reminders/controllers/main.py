@@ -1,0 +1,118 @@
+import logging
+
+from werkzeug.exceptions import Forbidden, NotFound
+
+from odoo import http
+from odoo.exceptions import AccessError, UserError
+from odoo.http import content_disposition, request
+from odoo.tools import consteq
+
+from ..models.invoice_reminder_statement import STATEMENT_FORMATS
+
+_logger = logging.getLogger(__name__)
+
+
+class InvoiceReminderStatementController(http.Controller):
+    """Download of reminder statements: by customers (token) and by users (preview)."""
+
+    def _statement_response(self, content, filename, mimetype):
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", mimetype),
+                ("Content-Length", len(content)),
+                ("Content-Disposition", content_disposition(filename)),
+                ("X-Content-Type-Options", "nosniff"),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+
+    def _unavailable(self, error):
+        _logger.info("Statement not built: %s", error)
+        return request.make_response(
+            request.env._("The statement cannot be built right now, please try again later."),
+            headers=[("Content-Type", "text/plain; charset=utf-8")],
+            status=503,
+        )
+
+    @http.route(
+        "/invoice_reminders/statement/<int:digest_id>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=False,
+    )
+    def statement_download(self, digest_id, access_token=None, report_format="pdf", **kwargs):
+        """The statement of one reminder, for whoever holds its token.
+
+        A missing reminder, a wrong token and an unknown format all answer the
+        same 404: nothing tells whether a reminder exists.
+        """
+        digest = request.env["invoice.reminder.digest"].sudo().browse(digest_id).exists()
+        if (
+            not digest
+            or not access_token
+            or not digest.access_token
+            or not consteq(str(digest.access_token), str(access_token))
+            or report_format not in STATEMENT_FORMATS
+        ):
+            raise NotFound()
+        try:
+            content, filename, mimetype = digest._render_statement(report_format)
+        except UserError as error:
+            return self._unavailable(error)
+        return self._statement_response(content, filename, mimetype)
+
+    @http.route(
+        "/invoice_reminders/statement/<int:digest_id>/print/<string:report_format>",
+        type="http",
+        auth="user",
+        methods=["GET"],
+    )
+    def statement_print(self, digest_id, report_format, **kwargs):
+        """The statement of one reminder, for a user who may read that reminder."""
+        if report_format not in STATEMENT_FORMATS:
+            raise NotFound()
+        digest = request.env["invoice.reminder.digest"].browse(digest_id).exists()
+        if not digest:
+            raise NotFound()
+        try:
+            digest.check_access("read")
+        except AccessError as error:
+            raise NotFound() from error
+        try:
+            content, filename, mimetype = digest._render_statement(report_format)
+        except UserError as error:
+            return self._unavailable(error)
+        return self._statement_response(content, filename, mimetype)
+
+    @http.route(
+        "/invoice_reminders/partner/<int:partner_id>/statement/<string:report_format>",
+        type="http",
+        auth="user",
+        methods=["GET"],
+    )
+    def partner_statement_print(self, partner_id, report_format, **kwargs):
+        """A preview statement of a customer's overdue invoices, before any reminder."""
+        if report_format not in STATEMENT_FORMATS:
+            raise NotFound()
+        user = request.env.user
+        if not (
+            user.has_group("account.group_account_invoice")
+            or user.has_group("account.group_account_readonly")
+        ):
+            raise Forbidden()
+        partner = request.env["res.partner"].browse(partner_id).exists()
+        if not partner:
+            raise NotFound()
+        try:
+            partner.check_access("read")
+        except AccessError as error:
+            raise NotFound() from error
+        try:
+            content, filename, mimetype = request.env[
+                "invoice.reminder.statement"
+            ]._render_partner_statement(partner, report_format)
+        except UserError as error:
+            return self._unavailable(error)
+        return self._statement_response(content, filename, mimetype)

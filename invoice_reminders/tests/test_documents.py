@@ -1,0 +1,523 @@
+import base64
+import io
+import logging
+import os
+import subprocess
+import tempfile
+import time
+
+import docx
+from freezegun import freeze_time
+from PIL import Image
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import ReminderRunCommon
+
+_logger = logging.getLogger(__name__)
+
+MONDAY = "2026-02-02 09:00:00"  # a Monday, after the 08:00 slot (company in UTC)
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _poppler(tool, content, *args):
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as fh:
+        fh.write(content)
+        path = fh.name
+    try:
+        return subprocess.run(
+            [tool, *args, path, "-"] if tool == "pdftotext" else [tool, *args, path],
+            capture_output=True,
+            check=True,
+            text=True,
+        ).stdout
+    finally:
+        os.unlink(path)
+
+
+def pdf_text(content):
+    """The text of a PDF, read back with pdftotext, blanks normalized."""
+    return " ".join(_poppler("pdftotext", content).replace("\xa0", " ").split())
+
+
+def pdf_image_count(content):
+    listing = _poppler("pdfimages", content, "-list").splitlines()
+    return len(listing) - 2  # two header lines
+
+
+def png(color, size=(120, 60)):
+    stream = io.BytesIO()
+    Image.new("RGB", size, color).save(stream, "PNG")
+    return base64.b64encode(stream.getvalue())
+
+
+def docx_tables(content):
+    document = docx.Document(io.BytesIO(content))
+    return document, [
+        [[cell.text for cell in row.cells] for row in table.rows] for table in document.tables
+    ]
+
+
+class StatementCommon(ReminderRunCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"reminder_signature": png("blue"), "reminder_stamp": png("red")})
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "invoice_reminders.wkhtmltopdf_path", False
+        )
+
+    @classmethod
+    def make_digest(cls, partner, count, period="2026-02-02", level=None, amount=1000.0):
+        """A reminder of ``count`` invoices built directly (no accounting entries needed)."""
+        currency = cls.company.currency_id
+        level = level or cls.policy._levels_sorted()[0]
+        lines = [
+            Command.create(
+                {
+                    "kind": "invoice",
+                    "name": f"INV/2026/{i + 1:05d}",
+                    "date": "2026-01-01",
+                    "date_due": "2026-01-15",
+                    "days_overdue": 18,
+                    "level_id": level.id,
+                    "level_index": 0,
+                    "amount_residual": amount + i * 1.25,
+                    "currency_id": currency.id,
+                }
+            )
+            for i in range(count)
+        ]
+        total = sum(amount + i * 1.25 for i in range(count))
+        return cls.env["invoice.reminder.digest"].create(
+            {
+                "partner_id": partner.id,
+                "company_id": cls.company.id,
+                "policy_id": cls.policy.id,
+                "period": period,
+                "level_id": level.id,
+                "email_to": partner.email,
+                "totals_json": {currency.name: {"due": total, "credit": 0.0, "net": total}},
+                "line_ids": lines,
+            }
+        )
+
+    def set_levels(self, policy, **options):
+        policy.level_ids.write(options)
+
+
+@tagged("post_install", "-at_install")
+class TestStatementDocuments(StatementCommon):
+    def test_pdf_and_word_hold_every_invoice_amount_and_total(self):
+        eur = self.setup_other_currency("EUR")
+        invoices = [
+            self.make_invoice(amount=1234.5, due_date="2026-01-20"),
+            self.make_invoice(amount=50.25, due_date="2026-01-21"),
+            self.make_invoice(amount=300, due_date="2026-01-20", currency=eur),
+        ]
+        refund = self.make_invoice(amount=30, move_type="out_refund", due_date="2026-01-20")
+        with freeze_time(MONDAY):
+            self.run_job()
+        digest = self.digests()
+        data = digest._prepare_statement_data()
+        content, filename, mimetype = digest._render_statement("pdf", data)
+        self.assertEqual(mimetype, "application/pdf")
+        self.assertEqual(filename, "Statement Deco Addict 2026-02-02.pdf")
+        text = pdf_text(content)
+        for invoice in invoices:
+            self.assertIn(invoice.name, text)
+        self.assertIn(refund.name, text)
+        for amount in ("1,234.50", "50.25", "300.00", "30.00", "1,284.75", "1,254.75"):
+            self.assertIn(amount, text)
+        self.assertIn("Deco Addict", text)
+        self.assertIn(self.company.name, text)
+        self.assertIn("Payment instructions", text)
+
+        word, _filename, word_mimetype = digest._render_statement("docx", data)
+        self.assertEqual(word_mimetype, DOCX_MIMETYPE)
+        _document, tables = docx_tables(word)
+        invoice_table, credit_table, totals_table = tables
+        self.assertEqual(invoice_table[0], [c["label"] for c in data["columns"]])
+        # the same rows as the PDF
+        self.assertEqual(
+            invoice_table[1:],
+            [
+                [r["name"], r["date"], r["date_due"], r["days_overdue"], r["amount"]]
+                for r in data["invoices"]
+            ],
+        )
+        # by due date
+        self.assertEqual(
+            [row[0] for row in invoice_table[1:]],
+            [invoices[0].name, invoices[2].name, invoices[1].name],
+        )
+        self.assertEqual(credit_table[0][0], refund.name)
+        self.assertIn("1,254.75", " ".join(totals_table[1] + totals_table[2]))
+        for row in data["invoices"]:
+            self.assertIn(row["amount"].replace("\xa0", " "), text)
+
+    def test_statement_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = "fr_FR"
+        invoice = self.make_invoice(amount=1234.5, due_date="2026-01-20")
+        with freeze_time(MONDAY):
+            self.run_job()
+        digest = self.digests()
+        data = digest._prepare_statement_data()
+        self.assertEqual(data["lang"], "fr_FR")
+        text = pdf_text(digest._render_statement("pdf", data)[0])
+        self.assertIn(invoice.name, text)
+        self.assertIn("20/01/2026", text)
+        self.assertIn("234,50", text)
+        _document, tables = docx_tables(digest._render_statement("docx", data)[0])
+        self.assertEqual(tables[0][1][2], "20/01/2026")
+        self.assertIn("234,50", tables[0][1][4])
+
+    def test_signature_and_stamp_only_when_asked(self):
+        digest = self.make_digest(self.customer, 3)
+        level = digest.level_id
+        level.print_signature_stamp = False
+        self.assertEqual(pdf_image_count(digest._render_statement("pdf")[0]), 0)
+        document, _tables = docx_tables(digest._render_statement("docx")[0])
+        self.assertEqual(len(document.inline_shapes), 0)
+
+        level.print_signature_stamp = True
+        self.assertEqual(pdf_image_count(digest._render_statement("pdf")[0]), 2)
+        document, _tables = docx_tables(digest._render_statement("docx")[0])
+        self.assertEqual(len(document.inline_shapes), 2)
+
+        # asked for, but the company has no stamp: only the signature
+        self.company.reminder_stamp = False
+        self.assertEqual(pdf_image_count(digest._render_statement("pdf")[0]), 1)
+        document, _tables = docx_tables(digest._render_statement("docx")[0])
+        self.assertEqual(len(document.inline_shapes), 1)
+
+    def test_fifty_invoices_build_fast(self):
+        digest = self.make_digest(self.customer, 50)
+        digest._render_statement("pdf")  # warm up (QWeb compilation)
+        start = time.perf_counter()
+        pdf, _name, _mime = digest._render_statement("pdf")
+        pdf_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        word, _name, _mime = digest._render_statement("docx")
+        docx_seconds = time.perf_counter() - start
+        _logger.info(
+            "Statement of 50 invoices: PDF in %.3f s, Word in %.3f s", pdf_seconds, docx_seconds
+        )
+        self.assertLess(pdf_seconds, 2.0)
+        self.assertLess(docx_seconds, 0.5)
+        text = pdf_text(pdf)
+        for i in range(50):
+            self.assertIn(f"INV/2026/{i + 1:05d}", text)
+            self.assertIn(f"{1000 + i * 1.25:,.2f}", text)
+        total = sum(1000 + i * 1.25 for i in range(50))
+        self.assertIn(f"{total:,.2f}", text)
+        _document, tables = docx_tables(word)
+        self.assertEqual(len(tables[0]), 51)
+
+    def test_five_hundred_invoices_render(self):
+        digest = self.make_digest(self.customer, 500)
+        start = time.perf_counter()
+        pdf, _name, _mime = digest._render_statement("pdf")
+        pdf_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        word, _name, _mime = digest._render_statement("docx")
+        docx_seconds = time.perf_counter() - start
+        _logger.info(
+            "Statement of 500 invoices: PDF in %.3f s, Word in %.3f s", pdf_seconds, docx_seconds
+        )
+        text = pdf_text(pdf)
+        self.assertIn("INV/2026/00001", text)
+        self.assertIn("INV/2026/00500", text)
+        total = sum(1000 + i * 1.25 for i in range(500))
+        self.assertIn(f"{total:,.2f}", text)
+        _document, tables = docx_tables(word)
+        self.assertEqual(len(tables[0]), 501)
+        self.assertEqual(tables[0][500][0], "INV/2026/00500")
+
+    def test_file_name_pattern_per_level(self):
+        digest = self.make_digest(self.customer, 1)
+        digest.level_id.attachment_name = "{company} / {customer} - {date}"
+        _content, filename, _mime = digest._render_statement("docx")
+        self.assertEqual(filename, f"{self.company.name} _ Deco Addict - 2026-02-02.docx")
+        digest.level_id.attachment_name = False
+        self.assertEqual(
+            digest._render_statement("docx")[1], "Statement Deco Addict 2026-02-02.docx"
+        )
+
+    def test_level_defaults(self):
+        level = self.env["invoice.reminder.level"].create(
+            {
+                "policy_id": self.make_policy(delays=(7,)).id,
+                "name": "Extra",
+                "delay_days": 30,
+                "sequence": 99,
+                "mail_template_id": self.template_final.id,
+            }
+        )
+        self.assertTrue(level.include_links)
+        self.assertFalse(
+            level.attach_invoice_pdf
+            or level.attach_statement_pdf
+            or level.attach_statement_docx
+            or level.print_signature_stamp
+        )
+        self.assertEqual(level.attachment_name, "Statement {customer} {date}")
+
+    def test_preview_from_the_customer(self):
+        overdue = self.make_invoice(amount=80, due_date="2026-01-20")
+        not_due = self.make_invoice(amount=90, invoice_date="2026-02-01", due_date="2026-03-01")
+        with freeze_time(MONDAY):
+            pdf, filename, _mime = self.env["invoice.reminder.statement"]._render_partner_statement(
+                self.customer, "pdf"
+            )
+            word, _name, _mime = self.env["invoice.reminder.statement"]._render_partner_statement(
+                self.customer, "docx"
+            )
+        self.assertEqual(filename, "Statement Deco Addict 2026-02-02.pdf")
+        text = pdf_text(pdf)
+        self.assertIn(overdue.name, text)
+        self.assertNotIn(not_due.name, text)
+        self.assertIn("80.00", text)
+        _document, tables = docx_tables(word)
+        self.assertEqual([row[0] for row in tables[0][1:]], [overdue.name])
+        # no reminder was created by the preview
+        self.assertFalse(self.digests())
+
+    def test_print_buttons(self):
+        digest = self.make_digest(self.customer, 1)
+        action = digest.action_print_statement()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertEqual(action["url"], f"/invoice_reminders/statement/{digest.id}/print/pdf")
+        self.assertTrue(
+            digest.action_print_statement_docx()["url"].endswith("/print/docx")
+        )
+        action = self.env.ref(
+            "invoice_reminders.res_partner_action_print_reminder_statement"
+        ).with_context(active_model="res.partner", active_id=self.customer.id).run()
+        self.assertEqual(
+            action["url"], f"/invoice_reminders/partner/{self.customer.id}/statement/pdf"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestDigestAttachments(StatementCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # a legal PDF already stored on an invoice (as sending it from Odoo does)
+        other = cls.env["res.partner"].create({"name": "Stored Pdf Ltd"})
+        cls.stored_pdf = cls.make_digest(other, 1, period="2020-01-06")._render_statement(
+            "pdf"
+        )[0]
+
+    def make_customer(self, name, **level_options):
+        policy = self.make_policy(name=f"Policy {name}", delays=(7,))
+        policy.level_ids.write(level_options)
+        return self.env["res.partner"].create(
+            {
+                "name": name,
+                "email": f"{name.lower().replace(' ', '.')}@customer.test",
+                "reminder_policy_id": policy.id,
+            }
+        )
+
+    def store_pdf(self, invoice):
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": invoice._get_invoice_report_filename(),
+                "raw": self.stored_pdf,
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+                "res_field": "invoice_pdf_report_file",
+            }
+        )
+        invoice.invalidate_recordset(["invoice_pdf_report_id", "invoice_pdf_report_file"])
+        self.assertEqual(invoice.invoice_pdf_report_id, attachment)
+        return attachment
+
+    def received(self, partner):
+        messages = self.smtp.to(partner.email)
+        self.assertEqual(len(messages), 1, partner.name)
+        message = messages[0]["message"]
+        return message, {
+            part.get_filename(): (part.get_content_type(), part.get_content())
+            for part in message.iter_attachments()
+        }
+
+    def test_each_digest_carries_exactly_what_its_level_asks(self):
+        nothing = self.make_customer("Nothing Ltd", include_links=False)
+        links = self.make_customer("Links Ltd")
+        statements = self.make_customer(
+            "Statements Ltd",
+            include_links=False,
+            attach_statement_pdf=True,
+            attach_statement_docx=True,
+        )
+        everything = self.make_customer(
+            "Everything Ltd",
+            attach_invoice_pdf=True,
+            attach_statement_pdf=True,
+            print_signature_stamp=True,
+            attachment_name="{company} reminder {customer}",
+        )
+        invoices = {
+            partner: self.make_invoice(partner=partner, amount=120, due_date="2026-01-20")
+            for partner in (nothing, links, statements, everything)
+        }
+        stored = self.store_pdf(invoices[everything])
+        attachments_before = self.env["ir.attachment"].search_count([])
+        with freeze_time(MONDAY):
+            self.run_job()
+
+        message, files = self.received(nothing)
+        html = self.html_of(message)
+        self.assertEqual(files, {})
+        self.assertNotIn("/my/invoices/", html)
+        self.assertNotIn("/invoice_reminders/statement/", html)
+
+        message, files = self.received(links)
+        html = self.html_of(message)
+        self.assertEqual(files, {})
+        invoice = invoices[links]
+        self.assertIn(f"/my/invoices/{invoice.id}?access_token={invoice.access_token}", html)
+        digest = self.digests(links)
+        self.assertIn(
+            f"/invoice_reminders/statement/{digest.id}?access_token={digest.access_token}", html
+        )
+
+        _message, files = self.received(statements)
+        self.assertEqual(
+            {name: mimetype for name, (mimetype, _content) in files.items()},
+            {
+                "Statement Statements Ltd 2026-02-02.pdf": "application/pdf",
+                "Statement Statements Ltd 2026-02-02.docx": DOCX_MIMETYPE,
+            },
+        )
+        pdf = files["Statement Statements Ltd 2026-02-02.pdf"][1]
+        self.assertIn(invoices[statements].name, pdf_text(pdf))
+        self.assertEqual(pdf_image_count(pdf), 0)
+        word = files["Statement Statements Ltd 2026-02-02.docx"][1]
+        self.assertEqual(docx_tables(word)[1][0][1][0], invoices[statements].name)
+
+        _message, files = self.received(everything)
+        invoice_file = invoices[everything]._get_invoice_report_filename()
+        statement_file = f"{self.company.name} reminder Everything Ltd.pdf"
+        self.assertEqual(set(files), {invoice_file, statement_file})
+        # the stored invoice PDF is sent as it is, not rendered again
+        self.assertEqual(files[invoice_file][1], self.stored_pdf)
+        self.assertEqual(pdf_image_count(files[statement_file][1]), 2)
+        digest = self.digests(everything)
+        self.assertIn(stored, digest.attachment_ids)
+        self.assertIn(stored, digest.mail_id.attachment_ids)
+
+        # new files: the three statements only (no invoice PDF rendered)
+        new = self.env["ir.attachment"].search_count([]) - attachments_before
+        created = self.env["ir.attachment"].search(
+            [("res_model", "=", "invoice.reminder.digest")]
+        )
+        self.assertEqual(len(created), 3)
+        self.assertGreaterEqual(new, 3)
+        self.assertFalse(created.filtered(lambda a: a.name == invoice_file))
+
+    def test_stored_invoice_pdf_reused_every_week(self):
+        customer = self.make_customer("Weekly Ltd", attach_invoice_pdf=True)
+        invoice = self.make_invoice(partner=customer, due_date="2026-01-20")
+        stored = self.store_pdf(invoice)
+        for week in ("2026-02-02 09:00:00", "2026-02-09 09:00:00"):
+            with freeze_time(week):
+                self.run_job()
+        digests = self.digests(customer)
+        self.assertEqual(len(digests), 2)
+        for digest in digests:
+            self.assertEqual(digest.state, "sent")
+            self.assertEqual(digest.attachment_ids, stored)
+        self.assertFalse(
+            self.env["ir.attachment"].search([("res_model", "=", "invoice.reminder.digest")]),
+            "no invoice PDF rendered",
+        )
+        for message in self.smtp.to(customer.email):
+            attachments = list(message["message"].iter_attachments())
+            self.assertEqual(len(attachments), 1)
+            self.assertEqual(attachments[0].get_content(), self.stored_pdf)
+
+    def test_main_attachment_pdf_is_reused(self):
+        customer = self.make_customer("Main Ltd", attach_invoice_pdf=True)
+        invoice = self.make_invoice(partner=customer, due_date="2026-01-20")
+        main = self.env["ir.attachment"].create(
+            {
+                "name": "scan.pdf",
+                "raw": self.stored_pdf,
+                "mimetype": "application/pdf",
+                "res_model": "account.move",
+                "res_id": invoice.id,
+            }
+        )
+        invoice.message_main_attachment_id = main
+        with freeze_time(MONDAY):
+            self.run_job()
+        self.assertEqual(self.digests(customer).attachment_ids, main)
+        _message, files = self.received(customer)
+        self.assertEqual(files["scan.pdf"][1], self.stored_pdf)
+
+    def test_missing_wkhtmltopdf_fails_that_digest_only_and_is_retried(self):
+        broken = self.make_customer("Pdf Ltd", attach_statement_pdf=True)
+        word_only = self.make_customer("Word Ltd", attach_statement_docx=True)
+        self.make_invoice(partner=broken, due_date="2026-01-20")
+        self.make_invoice(partner=word_only, due_date="2026-01-20")
+        self.make_invoice(due_date="2026-01-20")  # default level: links only
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_reminders.wkhtmltopdf_path", "/nonexistent/bin/wkhtmltopdf"
+        )
+        with freeze_time(MONDAY):
+            self.run_job()
+        digest = self.digests(broken)
+        self.assertEqual(digest.state, "failed")
+        self.assertFalse(digest.mail_id)
+        self.assertIn("could not be built", digest.error)
+        self.assertIn("/nonexistent/bin/wkhtmltopdf", digest.error)
+        self.assertFalse(self.smtp.to(broken.email), "nothing sent with a missing document")
+        self.assertFalse(
+            self.env["ir.attachment"].search(
+                [("res_model", "=", "invoice.reminder.digest"), ("res_id", "=", digest.id)]
+            )
+        )
+        # the others went out
+        self.assertEqual(self.digests(word_only).state, "sent")
+        self.assertEqual(len(self.received(word_only)[1]), 1)
+        self.assertEqual(self.digests().state, "sent")
+        # the owner's summary tells
+        summary = self.html_of(self.smtp.to("owner@company.test")[0]["message"])
+        self.assertIn("Pdf Ltd", summary)
+        self.assertIn("could not be built", summary)
+
+        # wkhtmltopdf back: Send now builds it again and sends it
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_reminders.wkhtmltopdf_path", "/usr/bin/wkhtmltopdf"
+        )
+        self.smtp.reset()
+        with freeze_time("2026-02-02 10:00:00"):
+            digest.run_id.action_send_now()
+            self.deliver()
+            self.env["invoice.reminder.run"].sudo()._cron_send_digests()
+        digest = self.digests(broken)
+        self.assertEqual(digest.state, "sent")
+        _message, files = self.received(broken)
+        self.assertEqual(list(files), ["Statement Pdf Ltd 2026-02-02.pdf"])
+        self.assertFalse(self.smtp.to(word_only.email), "the others are not sent twice")
+
+    def test_wkhtmltopdf_failing_is_a_failed_digest(self):
+        customer = self.make_customer("Crash Ltd", attach_statement_pdf=True)
+        self.make_invoice(partner=customer, due_date="2026-01-20")
+        # a binary that exists but does not produce a PDF
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_reminders.wkhtmltopdf_path", "/bin/false"
+        )
+        with freeze_time(MONDAY):
+            self.run_job()
+        digest = self.digests(customer)
+        self.assertEqual(digest.state, "failed")
+        self.assertIn("could not be built", digest.error)
+        self.assertFalse(self.smtp.to(customer.email))
