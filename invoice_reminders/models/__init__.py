@@ -11,4 +11,5 @@ from . import invoice_reminder_statement
 from . import invoice_reminder_digest
 from . import invoice_reminder_digest_line
 from . import mail_mail
+from . import mail_template
 from . import mail_thread

@@ -132,10 +132,14 @@ class InvoiceReminderDigest(models.Model):
     def _get_totals(self):
         """Amounts due, credits and net per currency, currencies by name."""
         self.ensure_one()
-        currencies = self.env["res.currency"]
+        currencies = self.env["res.currency"].with_context(active_test=False)
         result = []
         for currency_name, total in sorted((self.totals_json or {}).items()):
-            currency = currencies.search([("name", "=", currency_name)], limit=1)
+            if total.get("currency_id"):
+                # no query: the batch's currencies are already in cache
+                currency = currencies.browse(total["currency_id"])
+            else:
+                currency = currencies.search([("name", "=", currency_name)], limit=1)
             result.append(
                 {
                     "currency": currency,
@@ -317,6 +321,8 @@ class InvoiceReminderDigest(models.Model):
     def _render_mails(self, template):
         """Render ``template`` for these digests; a digest that fails is marked failed."""
         render_fields = ["subject", "body_html", "email_from"]
+        # one compilation of the body per batch and language, not one per customer
+        template = template.with_context(invoice_reminders_compile_once=True)
         try:
             return template._generate_template(self.ids, render_fields)
         except Exception:  # one customer's error must not stop the others
@@ -393,6 +399,7 @@ class InvoiceReminderDigest(models.Model):
                     queued |= digest
         if not mail_vals:
             return
+        self._set_reply_to(mail_vals)
         mails = self.env["mail.mail"].sudo().create(mail_vals)
         self.env.cr.execute(
             """
@@ -404,6 +411,24 @@ class InvoiceReminderDigest(models.Model):
             (queued.ids, mails.ids, mails.mapped("message_id")),
         )
         self.invalidate_recordset(["mail_id", "mail_message_id"])
+
+    @api.model
+    def _set_reply_to(self, mail_vals):
+        """The Reply-To of each mail, computed for the whole batch at once.
+
+        ``mail.message`` would compute it mail by mail, with a query each; the
+        value is the same: the customers' own reply address (the catchall
+        alias when there is one, else the sender).
+        """
+        by_sender = defaultdict(list)
+        for vals in mail_vals:
+            if "reply_to" not in vals:
+                by_sender[vals["email_from"]].append(vals)
+        for email_from, vals_list in by_sender.items():
+            partners = self.env["res.partner"].browse({vals["res_id"] for vals in vals_list})
+            reply_to = partners._notify_get_reply_to(default=email_from)
+            for vals in vals_list:
+                vals["reply_to"] = reply_to[vals["res_id"]]
 
     def _update_from_mails(self):
         """Follow the state of each digest's mail: accepted by SMTP, or failed."""

@@ -179,7 +179,7 @@ class InvoiceReminderRun(models.Model):
             return
         try:
             today = self._local_today(now)
-            candidates = self._collect_candidates(today)
+            partner_ids = self._candidate_partners()
             self.env.cr.execute(
                 "SELECT partner_id FROM invoice_reminder_digest"
                 " WHERE policy_id = %s AND period = %s",
@@ -190,13 +190,14 @@ class InvoiceReminderRun(models.Model):
                 "SELECT partner_id FROM invoice_reminder_run_skip WHERE run_id = %s", (self.id,)
             )
             done.update(row[0] for row in self.env.cr.fetchall())
-            todo = [pid for pid in sorted(candidates) if pid not in done]
+            todo = [pid for pid in partner_ids if pid not in done]
             total = len(todo)
             processed = 0
             for batch_index, batch in enumerate(split_every(batch_size, todo, list)):
                 if max_batches is not None and batch_index >= max_batches:
                     return
-                self._build_batch({pid: candidates[pid] for pid in batch}, today)
+                # only this batch's invoices are in memory: memory stays flat
+                self._build_batch(self._collect_candidates(today, batch), today)
                 processed += len(batch)
                 self.env["ir.cron"]._notify_progress(done=processed, remaining=total - processed)
                 self._auto_commit()
@@ -211,15 +212,34 @@ class InvoiceReminderRun(models.Model):
             fields.Datetime.now() + timedelta(minutes=5)
         )
 
-    def _collect_candidates(self, today):
-        """Customers of this policy with invoices to remind, and why others are skipped.
+    def _candidate_partners(self):
+        """Customers (commercial entities) of this run's policy with open invoices, sorted."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT m.commercial_partner_id
+              FROM account_move m
+             WHERE m.company_id = %s
+               AND m.move_type = 'out_invoice'
+               AND m.state = 'posted'
+               AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')
+               AND m.amount_residual > 0
+            """,
+            (self.company_id.id,),
+        )
+        policy_of = self._resolve_policies({row[0] for row in self.env.cr.fetchall()})
+        return sorted(pid for pid, policy_id in policy_of.items() if policy_id == self.policy_id.id)
 
+    def _collect_candidates(self, today, partner_ids):
+        """Invoices to remind of ``partner_ids``, and why customers are skipped.
+
+        :param partner_ids: customers of this run's policy (see ``_candidate_partners``)
         :returns: ``{commercial_partner_id: {"invoices": [...], "skip": reason}}``
         """
         self.ensure_one()
         policy = self.policy_id
         company = self.company_id
-        self.env.flush_all()
         cr = self.env.cr
         cr.execute(
             """
@@ -229,21 +249,18 @@ class InvoiceReminderRun(models.Model):
               FROM account_move m
               JOIN res_partner p ON p.id = m.commercial_partner_id
              WHERE m.company_id = %s
+               AND m.commercial_partner_id = ANY(%s)
                AND m.move_type = 'out_invoice'
                AND m.state = 'posted'
                AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')
                AND m.amount_residual > 0
              ORDER BY m.commercial_partner_id, m.invoice_date_due, m.id
             """,
-            (company.id,),
+            (company.id, list(partner_ids)),
         )
-        rows = cr.dictfetchall()
-        policy_of = self._resolve_policies({row["commercial_partner_id"] for row in rows})
         result = {}
-        for row in rows:
+        for row in cr.dictfetchall():
             partner_id = row["commercial_partner_id"]
-            if policy_of.get(partner_id) != policy.id:
-                continue
             reason = rules.ineligibility_reason(
                 today,
                 move_type=row["move_type"],
@@ -436,6 +453,7 @@ class InvoiceReminderRun(models.Model):
         for currency in self.env["res.currency"].browse(currency_ids):
             currencies[currency.id] = currency
 
+        currency_ids_by_name = {currency.name: cid for cid, currency in currencies.items()}
         skips, digest_vals = [], []
         for partner_id, entry in candidates.items():
             if entry["skip"] and not entry["invoices"]:
@@ -532,6 +550,7 @@ class InvoiceReminderRun(models.Model):
                     "email_cc": ", ".join(a for a in cc if rules.is_valid_email(a)),
                     "totals_json": {
                         name: {
+                            "currency_id": currency_ids_by_name[name],
                             "due": float(total.due),
                             "credit": float(total.credit),
                             "net": float(total.net),
