@@ -7,3 +7,4 @@ from . import test_digest_run
 from . import test_documents
 from . import test_statement_links
 from . import test_bench
+from . import test_mail_template

@@ -1,0 +1,77 @@
+"""Rendering a reminder template once for many customers gives what Odoo gives."""
+
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import ReminderRunCommon
+
+MONDAY = "2026-02-02 09:00:00"
+
+
+@tagged("post_install", "-at_install")
+class TestCompileOnce(ReminderRunCommon):
+    def test_same_output_as_odoo_for_each_customer(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        eur = self.setup_other_currency("EUR")
+        customers = self.customer
+        customers |= self.env["res.partner"].create(
+            {"name": "Boulangerie Dupont", "email": "compta@dupont.test", "lang": "fr_FR"}
+        )
+        customers |= self.env["res.partner"].create(
+            {"name": "Gemini Furniture", "email": "ap@gemini.test"}
+        )
+        for amount, customer in zip((120.0, 860.0, 42.5), customers, strict=True):
+            self.make_invoice(customer, amount=amount, due_date="2026-01-20")
+        self.make_invoice(customers[2], amount=75.0, due_date="2026-01-20", currency=eur)
+        with freeze_time(MONDAY):
+            self.env["invoice.reminder.run"].sudo()._cron_send_digests()
+        digests = self.env["invoice.reminder.digest"].search([("partner_id", "in", customers.ids)])
+        self.assertEqual(len(digests), 3)
+        fields_ = ["subject", "body_html"]
+        template = self.template_first
+        qweb_class = type(self.env["ir.qweb"])
+        with patch.object(
+            qweb_class, "_compile", autospec=True, side_effect=qweb_class._compile
+        ) as spy:
+            odoo = template._generate_template(digests.ids, fields_)
+            odoo_compiles = spy.call_count
+            spy.reset_mock()
+            once = template.with_context(invoice_reminders_compile_once=True)._generate_template(
+                digests.ids, fields_
+            )
+            once_compiles = spy.call_count
+        self.assertEqual(once, odoo)
+        # Odoo compiles the body once per customer; here once per language
+        self.assertEqual(odoo_compiles, 3)
+        self.assertEqual(once_compiles, 2)
+        for digest in digests:
+            body = str(once[digest.id]["body_html"])
+            self.assertIn(digest.partner_id.name, body)
+            for line in digest.invoice_line_ids:
+                self.assertIn(line.name, body)
+            others = (digests - digest).invoice_line_ids
+            self.assertFalse([n for n in others.mapped("name") if n in body])
+
+    def test_a_failing_customer_is_reported_as_odoo_does(self):
+        """An error in one customer's rendering falls back to Odoo's own report of it."""
+        second = self.env["res.partner"].create({"name": "Wood Corner", "email": "w@wood.test"})
+        self.make_invoice(amount=10.0, due_date="2026-01-20")
+        self.make_invoice(second, amount=20.0, due_date="2026-01-20")
+        with freeze_time(MONDAY):
+            self.env["invoice.reminder.run"].sudo()._cron_send_digests()
+        digests = self.env["invoice.reminder.digest"].search(
+            [("partner_id", "in", (self.customer | second).ids)]
+        )
+        template = self.template_first.copy(
+            {"body_html": '<p t-out="object.partner_id.name"/><p t-out="1 / (object.id % 2)"/>'}
+        )
+        with self.assertRaises(Exception) as odoo_error:
+            template._generate_template(digests.ids, ["body_html"])
+        with self.assertRaises(Exception) as once_error:
+            template.with_context(invoice_reminders_compile_once=True)._generate_template(
+                digests.ids, ["body_html"]
+            )
+        self.assertEqual(type(once_error.exception), type(odoo_error.exception))
