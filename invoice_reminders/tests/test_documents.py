@@ -19,6 +19,7 @@ _logger = logging.getLogger(__name__)
 
 MONDAY = "2026-02-02 09:00:00"  # a Monday, after the 08:00 slot (company in UTC)
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LINKS_SENTENCE = "You can view and pay each invoice online by following its link."
 
 
 def _poppler(tool, content, *args):
@@ -246,6 +247,20 @@ class TestStatementDocuments(StatementCommon):
             digest._render_statement("docx")[1], "Statement Deco Addict 2026-02-02.docx"
         )
 
+    def test_template_shows_links_only_when_the_level_has_them(self):
+        digest = self.make_digest(self.customer, 2)
+        url = f"{self.company.get_base_url()}/my/invoices/1?access_token=secret"
+        digest.invoice_line_ids.access_url = url
+        for template in (self.template_first, self.template_second, self.template_final):
+            for include_links in (True, False):
+                digest.level_id.include_links = include_links
+                body = template._generate_template(digest.ids, ["body_html"])[digest.id][
+                    "body_html"
+                ]
+                self.assertIn("INV/2026/00002", body)
+                self.assertEqual(LINKS_SENTENCE in body, include_links, template.name)
+                self.assertEqual("/my/invoices" in body, include_links, template.name)
+
     def test_level_defaults(self):
         level = self.env["invoice.reminder.level"].create(
             {
@@ -375,7 +390,11 @@ class TestDigestAttachments(StatementCommon):
         message, files = self.received(nothing)
         html = self.html_of(message)
         self.assertEqual(files, {})
-        self.assertNotIn("/my/invoices/", html)
+        # the invoice is listed, without a link and without the sentence about links
+        self.assertIn(invoices[nothing].name, html)
+        self.assertNotIn("/my/invoices", html)
+        self.assertNotIn("<a ", html.split("reminder-invoices", 1)[1].split("</table>", 1)[0])
+        self.assertNotIn(LINKS_SENTENCE, html)
         self.assertNotIn("/invoice_reminders/statement/", html)
 
         message, files = self.received(links)
@@ -383,6 +402,7 @@ class TestDigestAttachments(StatementCommon):
         self.assertEqual(files, {})
         invoice = invoices[links]
         self.assertIn(f"/my/invoices/{invoice.id}?access_token={invoice.access_token}", html)
+        self.assertIn(LINKS_SENTENCE, html)
         digest = self.digests(links)
         self.assertIn(
             f"/invoice_reminders/statement/{digest.id}?access_token={digest.access_token}", html
