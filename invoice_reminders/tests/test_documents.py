@@ -519,7 +519,7 @@ class TestDigestAttachments(StatementCommon):
         )
         self.smtp.reset()
         with freeze_time("2026-02-02 10:00:00"):
-            digest.run_id.action_send_now()
+            action = digest.run_id.action_send_now()
             self.deliver()
             self.env["invoice.reminder.run"].sudo()._cron_send_digests()
         digest = self.digests(broken)
@@ -527,6 +527,9 @@ class TestDigestAttachments(StatementCommon):
         _message, files = self.received(broken)
         self.assertEqual(list(files), ["Statement Pdf Ltd 2026-02-02.pdf"])
         self.assertFalse(self.smtp.to(word_only.email), "the others are not sent twice")
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("1 reminder(s) queued, 0 failed", action["params"]["message"])
 
     def test_wkhtmltopdf_failing_is_a_failed_digest(self):
         customer = self.make_customer("Crash Ltd", attach_statement_pdf=True)
