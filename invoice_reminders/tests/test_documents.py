@@ -5,6 +5,7 @@ import os
 import subprocess
 import tempfile
 import time
+from unittest.mock import patch
 
 import docx
 from freezegun import freeze_time
@@ -299,6 +300,23 @@ class TestStatementDocuments(StatementCommon):
         self.assertEqual([row[0] for row in tables[0][1:]], [overdue.name])
         # no reminder was created by the preview
         self.assertFalse(self.digests())
+
+    def test_preview_links_follow_the_first_level(self):
+        overdue = self.make_invoice(amount=80, due_date="2026-01-20")
+        Statement = self.env["invoice.reminder.statement"]
+        rendered = []
+
+        def render(self, data, report_format):
+            rendered.append(data)
+            return b"%PDF-1.4 preview"
+
+        for include_links in (True, False):
+            self.policy._levels_sorted()[0].include_links = include_links
+            with freeze_time(MONDAY), patch.object(type(Statement), "_render_statement", render):
+                Statement._render_partner_statement(self.customer, "pdf")
+            url = rendered[-1]["invoices"][0]["url"]
+            self.assertEqual(f"/my/invoices/{overdue.id}" in url, include_links)
+            self.assertEqual(bool(url), include_links)
 
     def test_print_buttons(self):
         digest = self.make_digest(self.customer, 1)
