@@ -333,6 +333,34 @@ class TestDigestRun(ReminderRunCommon):
         message = self.smtp.to("accounts@deco.test")[0]["message"]
         self.assertIn("rappel de paiement", message["Subject"])
 
+    def test_french_customer_and_owner_read_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_reminders"], ["fr_FR"])
+        self.customer.lang = "fr_FR"
+        self.company.partner_id.lang = "fr_FR"
+        no_email = self.env["res.partner"].create({"name": "Sans Adresse"})
+        self.make_invoice(partner=no_email, due_date="2026-01-20")
+        self.make_invoice(due_date="2026-01-20")
+        with freeze_time(MONDAY):
+            self.run_job()
+        message = self.smtp.to("accounts@deco.test")[0]["message"]
+        self.assertIn("rappel de paiement", message["Subject"])
+        html = self.html_of(message)
+        for text in (
+            "Sauf erreur de notre part",
+            "Jours de retard",
+            "Vous pouvez consulter et régler chaque facture en ligne",
+            "Télécharger votre relevé des factures en retard",
+        ):
+            self.assertIn(text, html)
+        self.assertNotIn("Kind regards", html)
+        summary = self.smtp.to("owner@company.test")[0]["message"]
+        self.assertIn("relances de paiement du", summary["Subject"])
+        html = self.html_of(summary)
+        for text in ("Clients relancés", "Envoyé", "Clients écartés", "adresse e-mail"):
+            self.assertIn(text, html)
+        self.assertNotIn("Customers reminded", html)
+
     def test_send_now_from_the_policy_then_the_cron_adds_nothing(self):
         self.make_invoice(due_date="2026-01-20")
         with freeze_time("2026-02-03 10:00:00"):
