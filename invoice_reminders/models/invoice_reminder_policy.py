@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import rules
 
@@ -187,6 +187,24 @@ class InvoiceReminderPolicy(models.Model):
         a customer never gets two reminders for the same period.
         """
         self.ensure_one()
+        if not self.env.su and not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(_("Only accounting managers can send payment reminders now."))
+        if not self.active:
+            raise UserError(
+                _(
+                    "The policy %(policy)s is archived: it sends no reminders.",
+                    policy=self.display_name,
+                )
+            )
+        if not self.company_id.reminder_enabled:
+            # a run built now would hold nothing and close this period for good
+            raise UserError(
+                _(
+                    "Payment reminders are switched off for %(company)s: switch them on in "
+                    "the Invoicing settings first.",
+                    company=self.company_id.name,
+                )
+            )
         Run = self.env["invoice.reminder.run"].sudo()
         run = Run._get_or_create(self, fields.Datetime.now())
         run.action_send_now()

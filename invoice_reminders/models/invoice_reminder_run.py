@@ -4,7 +4,8 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import split_every
 
 from .. import rules
@@ -66,14 +67,45 @@ class InvoiceReminderRun(models.Model):
     # ------------------------------------------------------------------
 
     def action_send_now(self):
-        """Build again the reminders that failed to build, and queue what is missing."""
+        """Build again the reminders that failed to build, and queue what is missing.
+
+        :returns: a notification of what the runs now hold; the form reloads after it
+        """
+        if not self.env.su and not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(_("Only accounting managers can send payment reminders now."))
+        processed = self.browse()
         for run in self:
             failed = run.digest_ids.filtered(lambda d: d.state == "failed" and not d.mail_id)
             if failed or run.state == "running":
                 failed.unlink()
                 run.write({"state": "running", "report_sent": False})
                 run._process()
-        return True
+                processed |= run
+        digests = processed.digest_ids
+        failed_count = len(digests.filtered(lambda d: d.state == "failed"))
+        if not processed:
+            notification_type = "info"
+            message = _("Nothing to send: every reminder of this period is already queued or sent.")
+        else:
+            notification_type = "warning" if failed_count else "success"
+            message = _(
+                "%(queued)s reminder(s) queued, %(failed)s failed, "
+                "%(skipped)s customer(s) skipped.",
+                queued=len(digests.filtered(lambda d: d.state == "queued" and d.mail_id)),
+                failed=failed_count,
+                skipped=len(processed.skip_ids),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Send now"),
+                "message": message,
+                "type": notification_type,
+                # then reload the form, which shows the run as it now stands
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     # ------------------------------------------------------------------
     # Cron

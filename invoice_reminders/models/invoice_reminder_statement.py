@@ -204,8 +204,11 @@ class InvoiceReminderStatement(models.AbstractModel):
         }
 
     @api.model
-    def _prepare_partner_statement_data(self, partner, with_signature=False):
-        """A preview statement of the customer's currently overdue invoices (no digest)."""
+    def _prepare_partner_statement_data(self, partner, with_signature=False, with_links=True):
+        """A preview statement of the customer's currently overdue invoices (no digest).
+
+        :param with_links: link each invoice to the customer portal
+        """
         partner = partner.commercial_partner_id
         company = self.env.company
         today = fields.Date.context_today(self)
@@ -229,7 +232,7 @@ class InvoiceReminderStatement(models.AbstractModel):
                 "days_overdue": rules.days_overdue(today, move.invoice_date_due, move.invoice_date),
                 "amount": move.amount_residual,
                 "currency": move.currency_id,
-                "url": move.get_base_url() + move.get_portal_url(),
+                "url": move.get_base_url() + move.get_portal_url() if with_links else "",
             }
             for move in moves
         ]
@@ -300,7 +303,9 @@ class InvoiceReminderStatement(models.AbstractModel):
 
     @api.model
     def _render_partner_statement(self, partner, report_format):
-        """A preview statement of ``partner``, with the options of its ladder's first level.
+        """A preview statement of ``partner``, as the first level of its ladder builds it.
+
+        Signature and stamp, online links and file name follow that level.
 
         :returns: ``(content, file name, mimetype)``
         """
@@ -308,7 +313,10 @@ class InvoiceReminderStatement(models.AbstractModel):
         policy = partner.reminder_policy_id or self.env.company.reminder_policy_id
         level = policy._levels_sorted()[:1] if policy else self.env["invoice.reminder.level"]
         data = self._prepare_partner_statement_data(
-            partner, with_signature=level.print_signature_stamp
+            partner,
+            with_signature=level.print_signature_stamp,
+            # as the reminder would: portal links only where the level includes them
+            with_links=level.include_links if level else True,
         )
         content = self._render_statement(data, report_format)
         filename = self._statement_filename(

@@ -3,7 +3,8 @@ from datetime import datetime, timedelta
 import psycopg2
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import ReminderRunCommon
@@ -332,6 +333,34 @@ class TestDigestRun(ReminderRunCommon):
         message = self.smtp.to("accounts@deco.test")[0]["message"]
         self.assertIn("rappel de paiement", message["Subject"])
 
+    def test_french_customer_and_owner_read_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_reminders"], ["fr_FR"])
+        self.customer.lang = "fr_FR"
+        self.company.partner_id.lang = "fr_FR"
+        no_email = self.env["res.partner"].create({"name": "Sans Adresse"})
+        self.make_invoice(partner=no_email, due_date="2026-01-20")
+        self.make_invoice(due_date="2026-01-20")
+        with freeze_time(MONDAY):
+            self.run_job()
+        message = self.smtp.to("accounts@deco.test")[0]["message"]
+        self.assertIn("rappel de paiement", message["Subject"])
+        html = self.html_of(message)
+        for text in (
+            "Sauf erreur de notre part",
+            "Jours de retard",
+            "Vous pouvez consulter et régler chaque facture en ligne",
+            "Télécharger votre relevé des factures en retard",
+        ):
+            self.assertIn(text, html)
+        self.assertNotIn("Kind regards", html)
+        summary = self.smtp.to("owner@company.test")[0]["message"]
+        self.assertIn("relances de paiement du", summary["Subject"])
+        html = self.html_of(summary)
+        for text in ("Clients relancés", "Envoyé", "Clients écartés", "adresse e-mail"):
+            self.assertIn(text, html)
+        self.assertNotIn("Customers reminded", html)
+
     def test_send_now_from_the_policy_then_the_cron_adds_nothing(self):
         self.make_invoice(due_date="2026-01-20")
         with freeze_time("2026-02-03 10:00:00"):
@@ -343,3 +372,67 @@ class TestDigestRun(ReminderRunCommon):
             self.run_job()
         self.assertEqual(len(self.digests()), 1)
         self.assertEqual(len(self.smtp.to("accounts@deco.test")), 1)
+
+    def test_send_now_buttons_as_accounting_manager(self):
+        manager = new_test_user(
+            self.env,
+            login="send_now_manager",
+            groups="base.group_user,account.group_account_manager",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        billing_user = new_test_user(
+            self.env,
+            login="send_now_billing",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        # the buttons are shown to accounting managers only
+        for model, view in (
+            ("invoice.reminder.policy", "invoice_reminders.invoice_reminder_policy_view_form"),
+            ("invoice.reminder.run", "invoice_reminders.invoice_reminder_run_view_form"),
+        ):
+            view_id = self.env.ref(view).id
+            arch = self.env[model].with_user(manager).get_view(view_id, "form")["arch"]
+            self.assertIn('name="action_send_now"', arch, model)
+            arch = self.env[model].with_user(billing_user).get_view(view_id, "form")["arch"]
+            self.assertNotIn('name="action_send_now"', arch, model)
+
+        self.make_invoice(due_date="2026-01-20")
+        with freeze_time("2026-02-03 10:00:00"):
+            with self.assertRaises(AccessError):
+                self.policy.with_user(billing_user).action_send_now()
+            self.assertFalse(self.env["invoice.reminder.run"].search([]))
+
+            # the policy's button builds the period's run and opens it
+            action = self.policy.with_user(manager).action_send_now()
+            self.assertEqual(action["type"], "ir.actions.act_window")
+            self.assertEqual(action["res_model"], "invoice.reminder.run")
+            run = self.env["invoice.reminder.run"].browse(action["res_id"]).with_user(manager)
+            self.assertEqual(run.state, "sending")
+            self.assertEqual(run.digest_ids.mapped("state"), ["queued"])
+            self.deliver()
+            self.assertEqual(len(self.smtp.to("accounts@deco.test")), 1)
+
+            # the run's button: nothing left to send, said in a notification
+            with self.assertRaises(AccessError):
+                run.with_user(billing_user).action_send_now()
+            action = run.action_send_now()
+            self.assertEqual(action["tag"], "display_notification")
+            self.assertEqual(action["params"]["type"], "info")
+            self.assertEqual(action["params"]["next"]["type"], "ir.actions.act_window_close")
+            self.run_job()
+        self.assertEqual(len(self.digests()), 1)
+        self.assertEqual(len(self.smtp.to("accounts@deco.test")), 1)
+
+    def test_send_now_refused_when_nothing_could_be_sent(self):
+        with freeze_time("2026-02-03 10:00:00"):
+            self.company.reminder_enabled = False
+            with self.assertRaises(UserError):
+                self.policy.action_send_now()
+            self.company.reminder_enabled = True
+            self.policy.active = False
+            with self.assertRaises(UserError):
+                self.policy.action_send_now()
+        self.assertFalse(self.env["invoice.reminder.run"].search([]))

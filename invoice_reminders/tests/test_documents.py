@@ -5,6 +5,7 @@ import os
 import subprocess
 import tempfile
 import time
+from unittest.mock import patch
 
 import docx
 from freezegun import freeze_time
@@ -19,6 +20,7 @@ _logger = logging.getLogger(__name__)
 
 MONDAY = "2026-02-02 09:00:00"  # a Monday, after the 08:00 slot (company in UTC)
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LINKS_SENTENCE = "You can view and pay each invoice online by following its link."
 
 
 def _poppler(tool, content, *args):
@@ -246,6 +248,20 @@ class TestStatementDocuments(StatementCommon):
             digest._render_statement("docx")[1], "Statement Deco Addict 2026-02-02.docx"
         )
 
+    def test_template_shows_links_only_when_the_level_has_them(self):
+        digest = self.make_digest(self.customer, 2)
+        url = f"{self.company.get_base_url()}/my/invoices/1?access_token=secret"
+        digest.invoice_line_ids.access_url = url
+        for template in (self.template_first, self.template_second, self.template_final):
+            for include_links in (True, False):
+                digest.level_id.include_links = include_links
+                body = template._generate_template(digest.ids, ["body_html"])[digest.id][
+                    "body_html"
+                ]
+                self.assertIn("INV/2026/00002", body)
+                self.assertEqual(LINKS_SENTENCE in body, include_links, template.name)
+                self.assertEqual("/my/invoices" in body, include_links, template.name)
+
     def test_level_defaults(self):
         level = self.env["invoice.reminder.level"].create(
             {
@@ -284,6 +300,23 @@ class TestStatementDocuments(StatementCommon):
         self.assertEqual([row[0] for row in tables[0][1:]], [overdue.name])
         # no reminder was created by the preview
         self.assertFalse(self.digests())
+
+    def test_preview_links_follow_the_first_level(self):
+        overdue = self.make_invoice(amount=80, due_date="2026-01-20")
+        Statement = self.env["invoice.reminder.statement"]
+        rendered = []
+
+        def render(self, data, report_format):
+            rendered.append(data)
+            return b"%PDF-1.4 preview"
+
+        for include_links in (True, False):
+            self.policy._levels_sorted()[0].include_links = include_links
+            with freeze_time(MONDAY), patch.object(type(Statement), "_render_statement", render):
+                Statement._render_partner_statement(self.customer, "pdf")
+            url = rendered[-1]["invoices"][0]["url"]
+            self.assertEqual(f"/my/invoices/{overdue.id}" in url, include_links)
+            self.assertEqual(bool(url), include_links)
 
     def test_print_buttons(self):
         digest = self.make_digest(self.customer, 1)
@@ -375,7 +408,11 @@ class TestDigestAttachments(StatementCommon):
         message, files = self.received(nothing)
         html = self.html_of(message)
         self.assertEqual(files, {})
-        self.assertNotIn("/my/invoices/", html)
+        # the invoice is listed, without a link and without the sentence about links
+        self.assertIn(invoices[nothing].name, html)
+        self.assertNotIn("/my/invoices", html)
+        self.assertNotIn("<a ", html.split("reminder-invoices", 1)[1].split("</table>", 1)[0])
+        self.assertNotIn(LINKS_SENTENCE, html)
         self.assertNotIn("/invoice_reminders/statement/", html)
 
         message, files = self.received(links)
@@ -383,6 +420,7 @@ class TestDigestAttachments(StatementCommon):
         self.assertEqual(files, {})
         invoice = invoices[links]
         self.assertIn(f"/my/invoices/{invoice.id}?access_token={invoice.access_token}", html)
+        self.assertIn(LINKS_SENTENCE, html)
         digest = self.digests(links)
         self.assertIn(
             f"/invoice_reminders/statement/{digest.id}?access_token={digest.access_token}", html
@@ -499,7 +537,7 @@ class TestDigestAttachments(StatementCommon):
         )
         self.smtp.reset()
         with freeze_time("2026-02-02 10:00:00"):
-            digest.run_id.action_send_now()
+            action = digest.run_id.action_send_now()
             self.deliver()
             self.env["invoice.reminder.run"].sudo()._cron_send_digests()
         digest = self.digests(broken)
@@ -507,6 +545,9 @@ class TestDigestAttachments(StatementCommon):
         _message, files = self.received(broken)
         self.assertEqual(list(files), ["Statement Pdf Ltd 2026-02-02.pdf"])
         self.assertFalse(self.smtp.to(word_only.email), "the others are not sent twice")
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("1 reminder(s) queued, 0 failed", action["params"]["message"])
 
     def test_wkhtmltopdf_failing_is_a_failed_digest(self):
         customer = self.make_customer("Crash Ltd", attach_statement_pdf=True)

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import ReminderCommon
@@ -169,3 +169,8 @@ class TestTranslatedErrors(ReminderCommon):
         with self.assertRaises(ValidationError) as caught, self.env.cr.savepoint():
             policies.create({"name": "Vide"})
         self.assertIn("au moins un niveau", str(caught.exception))
+        # and the newer messages too
+        self.company.reminder_enabled = False
+        with self.assertRaises(UserError) as caught:
+            self.policy.with_context(lang="fr_FR").action_send_now()
+        self.assertIn("Les relances de paiement sont désactivées", str(caught.exception))
