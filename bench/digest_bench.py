@@ -536,6 +536,71 @@ def measure_run(env, company=None, now=None, batch_size=None, max_batches=None, 
     }
 
 
+def measure_statement(env, invoices=50, company=None):
+    """Time one statement of ``invoices`` invoices, as PDF and as Word.
+
+    The reminder is built directly (no accounting entries needed) for a
+    customer of the load, in a period of its own; the PDF is rendered once
+    first so that QWeb compilation is not counted.
+    """
+    from odoo import Command
+
+    company = company or env.ref("base.main_company")
+    policy = company.reminder_policy_id
+    level = policy._levels_sorted()[0]
+    currency = company.currency_id
+    partner = env["res.partner"].search(
+        [
+            ("customer_rank", ">", 0),
+            ("email", "!=", False),
+            ("company_id", "in", [company.id, False]),
+        ],
+        limit=1,
+    )
+    amounts = [1000.0 + i * 1.25 for i in range(invoices)]
+    digest = env["invoice.reminder.digest"].create(
+        {
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "policy_id": policy.id,
+            "period": "2000-01-03",
+            "level_id": level.id,
+            "email_to": partner.email,
+            "totals_json": {
+                currency.name: {"due": sum(amounts), "credit": 0.0, "net": sum(amounts)}
+            },
+            "line_ids": [
+                Command.create(
+                    {
+                        "kind": "invoice",
+                        "name": f"BENCH/{i + 1:05d}",
+                        "date": "1999-12-01",
+                        "date_due": "1999-12-15",
+                        "days_overdue": 19,
+                        "level_id": level.id,
+                        "level_index": 0,
+                        "amount_residual": amount,
+                        "currency_id": currency.id,
+                    }
+                )
+                for i, amount in enumerate(amounts)
+            ],
+        }
+    )
+    digest._render_statement("pdf")  # warm up
+    start = time.perf_counter()
+    digest._render_statement("pdf")
+    pdf_s = time.perf_counter() - start
+    start = time.perf_counter()
+    digest._render_statement("docx")
+    docx_s = time.perf_counter() - start
+    return {
+        "statement_invoices": invoices,
+        "statement_pdf_s": round(pdf_s, 3),
+        "statement_docx_s": round(docx_s, 3),
+    }
+
+
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
@@ -728,6 +793,9 @@ def _child(args):
             cr.commit()
             options = {"batch_size": args.statement_sample, "max_batches": 1, "rerun": False}
         result = measure_run(env, **options)
+        if args.measure == "statement_pdf":
+            result.update(measure_statement(env))
+            cr.rollback()
     print(json.dumps(result))
 
 
@@ -751,6 +819,9 @@ TABLE = [
     ("statement_pdf_digests", "With statement PDF: digests", "{:,}"),
     ("statement_pdf_s_per_digest", "With statement PDF: s per digest", "{:.3f}"),
     ("statement_pdf_extra_s_per_digest", "Statement PDF adds per digest (s)", "{:.3f}"),
+    ("statement_invoices", "One statement: invoices", "{:,}"),
+    ("statement_pdf_s", "One statement: PDF built in (s)", "{:.3f}"),
+    ("statement_docx_s", "One statement: Word built in (s)", "{:.3f}"),
 ]
 
 
@@ -782,6 +853,9 @@ def main(argv=None):
             statement_pdf_wall_s=pdf["wall_s"],
             statement_pdf_s_per_digest=round(per_digest, 4) if per_digest else None,
             statement_pdf_extra_s_per_digest=round(per_digest - base, 4) if per_digest else None,
+            statement_invoices=pdf["statement_invoices"],
+            statement_pdf_s=pdf["statement_pdf_s"],
+            statement_docx_s=pdf["statement_docx_s"],
         )
     result.pop("company_id", None)
     print()

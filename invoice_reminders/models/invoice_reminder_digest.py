@@ -38,9 +38,7 @@ class InvoiceReminderDigest(models.Model):
     )
     run_id = fields.Many2one("invoice.reminder.run", index=True, ondelete="set null")
     period = fields.Date(required=True, help="The sending slot this reminder belongs to.")
-    level_id = fields.Many2one(
-        "invoice.reminder.level", check_company=True, ondelete="restrict"
-    )
+    level_id = fields.Many2one("invoice.reminder.level", check_company=True, ondelete="restrict")
     state = fields.Selection(DIGEST_STATES, required=True, default="queued", index=True)
     mail_id = fields.Many2one(
         "mail.mail", string="Email", ondelete="set null", index="btree_not_null"
@@ -64,8 +62,7 @@ class InvoiceReminderDigest(models.Model):
     )
     totals_json = fields.Json(
         string="Totals",
-        help="Amounts due, credits and net per currency, as computed when the "
-        "reminder was built.",
+        help="Amounts due, credits and net per currency, as computed when the reminder was built.",
     )
     attachment_ids = fields.Many2many(
         related="mail_id.attachment_ids",
@@ -349,14 +346,18 @@ class InvoiceReminderDigest(models.Model):
         body = rendered.get("body_html") or ""
         if self.level_id.include_links:
             lang = self.env["invoice.reminder.statement"]._statement_lang(self.partner_id)
-            link = self.env["ir.qweb"].with_context(lang=lang)._render(
-                "invoice_reminders.invoice_reminder_statement_link",
-                {
-                    "url": self._get_statement_link(),
-                    "label": self.with_context(lang=lang).env._(
-                        "Download your statement of overdue invoices"
-                    ),
-                },
+            link = (
+                self.env["ir.qweb"]
+                .with_context(lang=lang)
+                ._render(
+                    "invoice_reminders.invoice_reminder_statement_link",
+                    {
+                        "url": self._get_statement_link(),
+                        "label": self.with_context(lang=lang).env._(
+                            "Download your statement of overdue invoices"
+                        ),
+                    },
+                )
             )
             body = Markup(body) + link
         return {

@@ -150,8 +150,11 @@ class InvoiceReminderPolicy(models.Model):
             problem = rules.check_levels(levels.mapped("delay_days"))
             if problem:
                 raise ValidationError(
-                    _("Policy %(policy)s: %(problem)s", policy=policy.display_name,
-                      problem=messages[problem])
+                    _(
+                        "Policy %(policy)s: %(problem)s",
+                        policy=policy.display_name,
+                        problem=messages[problem],
+                    )
                 )
             levels._check_mail_template_id()
 
@@ -160,9 +163,11 @@ class InvoiceReminderPolicy(models.Model):
         for vals in vals_list:
             # make sure the ladder is validated even when no level is given
             vals.setdefault("level_ids", [])
-        return super(
-            InvoiceReminderPolicy, self.with_context(invoice_reminder_defer_check=True)
-        ).create(vals_list).with_env(self.env)
+        return (
+            super(InvoiceReminderPolicy, self.with_context(invoice_reminder_defer_check=True))
+            .create(vals_list)
+            .with_env(self.env)
+        )
 
     def write(self, vals):
         # levels edited through the policy are checked once, on the whole ladder

@@ -124,9 +124,7 @@ class InvoiceReminderRun(models.Model):
         """Create the runs due now for ``company`` and process them."""
         now = now or fields.Datetime.now()
         runs = self.browse()
-        for policy in self.env["invoice.reminder.policy"].search(
-            [("company_id", "=", company.id)]
-        ):
+        for policy in self.env["invoice.reminder.policy"].search([("company_id", "=", company.id)]):
             runs |= self._get_or_create(policy, now)
         runs = runs.filtered(lambda r: r.state == "running")
         for run in runs:
@@ -172,9 +170,7 @@ class InvoiceReminderRun(models.Model):
     def _lock(self):
         """Session-level advisory lock: two runs of the same period cannot overlap."""
         self.ensure_one()
-        self.env.cr.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, self.id)
-        )
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, self.id))
         return self.env.cr.fetchone()[0]
 
     def _unlock(self):
@@ -318,11 +314,7 @@ class InvoiceReminderRun(models.Model):
             elif reason == rules.REASON_PARTNER_DISABLED:
                 entry["skip"] = "disabled"
         # customers with nothing to remind and no reason to report are left out
-        return {
-            pid: entry
-            for pid, entry in result.items()
-            if entry["invoices"] or entry["skip"]
-        }
+        return {pid: entry for pid, entry in result.items() if entry["invoices"] or entry["skip"]}
 
     def _resolve_policies(self, partner_ids):
         """Which policy applies to each commercial partner, for this run's company."""

@@ -8,9 +8,7 @@ class InvoiceReminderRunSkip(models.Model):
     _description = "Payment Reminder Skipped Customer"
     _order = "run_id, id"
 
-    run_id = fields.Many2one(
-        "invoice.reminder.run", required=True, index=True, ondelete="cascade"
-    )
+    run_id = fields.Many2one("invoice.reminder.run", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="run_id.company_id", store=True)
     partner_id = fields.Many2one("res.partner", string="Customer", ondelete="cascade")
     reason = fields.Selection(

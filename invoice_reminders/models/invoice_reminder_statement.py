@@ -281,15 +281,19 @@ class InvoiceReminderStatement(models.AbstractModel):
             ]
         )
         currencies = {c.name: c for c in (moves.currency_id | credit_lines.currency_id)}
-        totals = [
-            {
-                "currency": currencies[name],
-                "due": float(total.due),
-                "credit": float(total.credit),
-                "net": float(total.net),
-            }
-            for name, total in sorted(grouped[0].totals.items())
-        ] if grouped else []
+        totals = (
+            [
+                {
+                    "currency": currencies[name],
+                    "due": float(total.due),
+                    "credit": float(total.credit),
+                    "net": float(total.net),
+                }
+                for name, total in sorted(grouped[0].totals.items())
+            ]
+            if grouped
+            else []
+        )
         return self._prepare_statement_data(
             partner,
             company,
@@ -349,8 +353,10 @@ class InvoiceReminderStatement(models.AbstractModel):
 
     @api.model
     def _render_statement_html(self, data):
-        return self.env["ir.qweb"].with_context(lang=data["lang"])._render(
-            "invoice_reminders.invoice_reminder_statement_document", {"data": data}
+        return (
+            self.env["ir.qweb"]
+            .with_context(lang=data["lang"])
+            ._render("invoice_reminders.invoice_reminder_statement_document", {"data": data})
         )
 
     @api.model
@@ -379,16 +385,13 @@ class InvoiceReminderStatement(models.AbstractModel):
             _logger.info("Statement PDF not built with %s: %s", path, error)
             raise UserError(
                 _(
-                    "The statement PDF could not be built with wkhtmltopdf (%(path)s): "
-                    "%(error)s",
+                    "The statement PDF could not be built with wkhtmltopdf (%(path)s): %(error)s",
                     path=path,
                     error=str(error).strip()[:500],
                 )
             ) from error
         if not pdf or not pdf.startswith(b"%PDF"):
-            raise UserError(
-                _("The statement PDF could not be built: wkhtmltopdf returned no PDF.")
-            )
+            raise UserError(_("The statement PDF could not be built: wkhtmltopdf returned no PDF."))
         return pdf
 
     @api.model

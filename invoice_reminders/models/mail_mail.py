@@ -6,9 +6,7 @@ class MailMail(models.Model):
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
         """A reminder follows its mail: ``sent`` once SMTP accepted it, else ``failed``."""
-        digests = (
-            self.env["invoice.reminder.digest"].sudo().search([("mail_id", "in", self.ids)])
-        )
+        digests = self.env["invoice.reminder.digest"].sudo().search([("mail_id", "in", self.ids)])
         if digests:
             digests._update_from_mails()
         return super()._postprocess_sent_message(

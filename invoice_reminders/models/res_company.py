@@ -42,8 +42,7 @@ class ResCompany(models.Model):
     reminder_stamp = fields.Image(
         max_width=400,
         max_height=400,
-        help="Company stamp printed at the foot of reminder statements when the level "
-        "asks for it.",
+        help="Company stamp printed at the foot of reminder statements when the level asks for it.",
     )
 
     @api.constrains("reminder_policy_id")
@@ -92,7 +91,5 @@ class ResCompany(models.Model):
             if template.company_id == company:
                 company.reminder_policy_id = template
                 continue
-            policy = template.sudo().copy(
-                {"company_id": company.id, "name": template.name}
-            )
+            policy = template.sudo().copy({"company_id": company.id, "name": template.name})
             company.sudo().reminder_policy_id = policy

@@ -89,3 +89,8 @@ class TestBenchmark(TransactionCase):
             "rerun_created",
         ):
             self.assertIn(key, {**created, **result})
+
+        statement = self.bench.measure_statement(self.env, invoices=5, company=company)
+        self.assertEqual(statement["statement_invoices"], 5)
+        self.assertGreater(statement["statement_pdf_s"], 0)
+        self.assertGreater(statement["statement_docx_s"], 0)

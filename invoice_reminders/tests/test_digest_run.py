@@ -183,17 +183,18 @@ class TestDigestRun(ReminderRunCommon):
         with freeze_time(MONDAY):
             self.run_job()
         digest = self.digests()
-        with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"), \
-                self.env.cr.savepoint():
+        with (
+            self.assertRaises(psycopg2.IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
             digest.copy({"period": digest.period})
             self.env.flush_all()
 
     def test_run_is_locked_against_a_second_worker(self):
         self.make_invoice(due_date="2026-01-20")
         with freeze_time(MONDAY):
-            run = self.env["invoice.reminder.run"]._get_or_create(
-                self.policy, self.env.cr.now()
-            )
+            run = self.env["invoice.reminder.run"]._get_or_create(self.policy, self.env.cr.now())
         with self.registry.cursor() as other_cr:
             other_cr.execute("SELECT pg_advisory_lock(%s, %s)", (0x1D6E, run.id))
             try:
@@ -223,8 +224,11 @@ class TestDigestRun(ReminderRunCommon):
         for partner in (self.customer, refused, broken, no_email, bad_email):
             self.make_invoice(partner=partner, due_date="2026-01-20")
         self.smtp.refused.add("nobody@refused.test")
-        with freeze_time(MONDAY), mute_logger(
-            "odoo.addons.mail.models.mail_mail", "odoo.addons.mail.models.mail_render_mixin"
+        with (
+            freeze_time(MONDAY),
+            mute_logger(
+                "odoo.addons.mail.models.mail_mail", "odoo.addons.mail.models.mail_render_mixin"
+            ),
         ):
             self.run_job()
         self.assertEqual(self.digests().state, "sent")
@@ -309,8 +313,12 @@ class TestDigestRun(ReminderRunCommon):
 
     def test_recipients_invoice_contacts_and_cc(self):
         self.env["res.partner"].create(
-            {"name": "AP desk", "parent_id": self.customer.id, "type": "invoice",
-             "email": "ap@deco.test"}
+            {
+                "name": "AP desk",
+                "parent_id": self.customer.id,
+                "type": "invoice",
+                "email": "ap@deco.test",
+            }
         )
         self.customer.reminder_cc = "cfo@deco.test, boss@deco.test"
         self.make_invoice(due_date="2026-01-20")
@@ -323,9 +331,9 @@ class TestDigestRun(ReminderRunCommon):
 
     def test_customer_language(self):
         self.env["res.lang"]._activate_lang("fr_FR")
-        self.template_first.with_context(lang="fr_FR").subject = (
-            "{{ object.company_id.name }} : rappel de paiement"
-        )
+        self.template_first.with_context(
+            lang="fr_FR"
+        ).subject = "{{ object.company_id.name }} : rappel de paiement"
         self.customer.lang = "fr_FR"
         self.make_invoice(due_date="2026-01-20")
         with freeze_time(MONDAY):

@@ -4,7 +4,6 @@ import logging
 import os
 import subprocess
 import tempfile
-import time
 from unittest.mock import patch
 
 import docx
@@ -66,9 +65,7 @@ class StatementCommon(ReminderRunCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.write({"reminder_signature": png("blue"), "reminder_stamp": png("red")})
-        cls.env["ir.config_parameter"].sudo().set_param(
-            "invoice_reminders.wkhtmltopdf_path", False
-        )
+        cls.env["ir.config_parameter"].sudo().set_param("invoice_reminders.wkhtmltopdf_path", False)
 
     @classmethod
     def make_digest(cls, partner, count, period="2026-02-02", level=None, amount=1000.0):
@@ -195,20 +192,14 @@ class TestStatementDocuments(StatementCommon):
         document, _tables = docx_tables(digest._render_statement("docx")[0])
         self.assertEqual(len(document.inline_shapes), 1)
 
-    def test_fifty_invoices_build_fast(self):
+    def test_fifty_invoices(self):
+        """Every invoice of a 50-invoice statement is in both documents.
+
+        How fast they build is measured by the benchmark (bench/digest_bench.py).
+        """
         digest = self.make_digest(self.customer, 50)
-        digest._render_statement("pdf")  # warm up (QWeb compilation)
-        start = time.perf_counter()
         pdf, _name, _mime = digest._render_statement("pdf")
-        pdf_seconds = time.perf_counter() - start
-        start = time.perf_counter()
         word, _name, _mime = digest._render_statement("docx")
-        docx_seconds = time.perf_counter() - start
-        _logger.info(
-            "Statement of 50 invoices: PDF in %.3f s, Word in %.3f s", pdf_seconds, docx_seconds
-        )
-        self.assertLess(pdf_seconds, 2.0)
-        self.assertLess(docx_seconds, 0.5)
         text = pdf_text(pdf)
         for i in range(50):
             self.assertIn(f"INV/2026/{i + 1:05d}", text)
@@ -220,15 +211,8 @@ class TestStatementDocuments(StatementCommon):
 
     def test_five_hundred_invoices_render(self):
         digest = self.make_digest(self.customer, 500)
-        start = time.perf_counter()
         pdf, _name, _mime = digest._render_statement("pdf")
-        pdf_seconds = time.perf_counter() - start
-        start = time.perf_counter()
         word, _name, _mime = digest._render_statement("docx")
-        docx_seconds = time.perf_counter() - start
-        _logger.info(
-            "Statement of 500 invoices: PDF in %.3f s, Word in %.3f s", pdf_seconds, docx_seconds
-        )
         text = pdf_text(pdf)
         self.assertIn("INV/2026/00001", text)
         self.assertIn("INV/2026/00500", text)
@@ -323,12 +307,12 @@ class TestStatementDocuments(StatementCommon):
         action = digest.action_print_statement()
         self.assertEqual(action["type"], "ir.actions.act_url")
         self.assertEqual(action["url"], f"/invoice_reminders/statement/{digest.id}/print/pdf")
-        self.assertTrue(
-            digest.action_print_statement_docx()["url"].endswith("/print/docx")
+        self.assertTrue(digest.action_print_statement_docx()["url"].endswith("/print/docx"))
+        action = (
+            self.env.ref("invoice_reminders.res_partner_action_print_reminder_statement")
+            .with_context(active_model="res.partner", active_id=self.customer.id)
+            .run()
         )
-        action = self.env.ref(
-            "invoice_reminders.res_partner_action_print_reminder_statement"
-        ).with_context(active_model="res.partner", active_id=self.customer.id).run()
         self.assertEqual(
             action["url"], f"/invoice_reminders/partner/{self.customer.id}/statement/pdf"
         )
@@ -341,9 +325,7 @@ class TestDigestAttachments(StatementCommon):
         super().setUpClass()
         # a legal PDF already stored on an invoice (as sending it from Odoo does)
         other = cls.env["res.partner"].create({"name": "Stored Pdf Ltd"})
-        cls.stored_pdf = cls.make_digest(other, 1, period="2020-01-06")._render_statement(
-            "pdf"
-        )[0]
+        cls.stored_pdf = cls.make_digest(other, 1, period="2020-01-06")._render_statement("pdf")[0]
 
     def make_customer(self, name, **level_options):
         policy = self.make_policy(name=f"Policy {name}", delays=(7,))
@@ -453,9 +435,7 @@ class TestDigestAttachments(StatementCommon):
 
         # new files: the three statements only (no invoice PDF rendered)
         new = self.env["ir.attachment"].search_count([]) - attachments_before
-        created = self.env["ir.attachment"].search(
-            [("res_model", "=", "invoice.reminder.digest")]
-        )
+        created = self.env["ir.attachment"].search([("res_model", "=", "invoice.reminder.digest")])
         self.assertEqual(len(created), 3)
         self.assertGreaterEqual(new, 3)
         self.assertFalse(created.filtered(lambda a: a.name == invoice_file))

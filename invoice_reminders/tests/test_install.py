@@ -27,9 +27,7 @@ class TestInstall(ReminderCommon):
         self.assertTrue(other.reminder_policy_id)
         self.assertNotIn(other.reminder_policy_id, self.policy | default)
         self.assertEqual(other.reminder_policy_id.company_id, other)
-        self.assertEqual(
-            other.reminder_policy_id.level_ids.mapped("delay_days"), [7, 21, 45]
-        )
+        self.assertEqual(other.reminder_policy_id.level_ids.mapped("delay_days"), [7, 21, 45])
 
     def test_account_move_column_created(self):
         self.env.cr.execute(

@@ -15,9 +15,7 @@ class TestDefaults(ReminderCommon):
         company = self.env["res.partner"].create(
             {"name": "Gemini Furniture", "is_company": True, "reminder_enabled": False}
         )
-        contact = self.env["res.partner"].create(
-            {"name": "Edwin Hansen", "parent_id": company.id}
-        )
+        contact = self.env["res.partner"].create({"name": "Edwin Hansen", "parent_id": company.id})
         self.assertFalse(contact.reminder_enabled, "a new contact takes its company's switch")
         company.write({"reminder_enabled": True, "reminder_default": False})
         self.assertTrue(contact.reminder_enabled, "contacts follow their company")

@@ -93,9 +93,7 @@ class TestStatementLinks(StatementCommon, HttpCase):
 
     def test_invoice_pdf_rendered_with_odoos_invoice_report(self):
         """An invoice without a stored PDF is rendered by Odoo's own invoice report."""
-        customer = self.env["res.partner"].create(
-            {"name": "Render Ltd", "email": "ap@render.test"}
-        )
+        customer = self.env["res.partner"].create({"name": "Render Ltd", "email": "ap@render.test"})
         policy = self.make_policy(name="With invoices", delays=(7,))
         policy.level_ids.attach_invoice_pdf = True
         customer.reminder_policy_id = policy
