@@ -29,6 +29,22 @@ class TestInstall(ReminderCommon):
         self.assertEqual(other.reminder_policy_id.company_id, other)
         self.assertEqual(other.reminder_policy_id.level_ids.mapped("delay_days"), [7, 21, 45])
 
+    def test_level_names_are_translated(self):
+        """The standard ladder's step names read in French, in new companies too."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_reminders"], ["fr_FR"])
+        french = ["Première relance", "Deuxième relance", "Dernière relance"]
+        english = ["First reminder", "Second reminder", "Final notice"]
+        default = self.env.ref("invoice_reminders.invoice_reminder_policy_default").sudo()
+        self.assertEqual(default.with_context(lang="fr_FR")._levels_sorted().mapped("name"), french)
+        self.assertEqual(
+            default.with_context(lang="en_US")._levels_sorted().mapped("name"), english
+        )
+        other = self.setup_other_company(name="Succursale")["company"]
+        levels = other.reminder_policy_id._levels_sorted()
+        self.assertEqual(levels.with_context(lang="fr_FR").mapped("name"), french)
+        self.assertEqual(levels.with_context(lang="en_US").mapped("name"), english)
+
     def test_account_move_column_created(self):
         self.env.cr.execute(
             "SELECT data_type FROM information_schema.columns "
