@@ -473,6 +473,19 @@ def generate(env, customers=DEFAULT_CUSTOMERS, invoices=DEFAULT_INVOICES, seed=4
 
 
 def _peak_rss_mb():
+    """Peak resident memory of this process's own address space, in MB.
+
+    ``VmHWM`` rather than ``getrusage``: the resource usage survives ``exec``,
+    so a measuring child spawned by the process that built the data would
+    report the builder's peak instead of its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
