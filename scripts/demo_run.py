@@ -60,8 +60,12 @@ class Demo:
                 "reminder_report_partner_ids": [self.Command.set(admin.partner_id.ids)],
             }
         )
+        # languages installed as from Settings: active, with every module's translations
+        langs = env["res.lang"].browse()
         for code in ("fr_FR", "de_DE"):
-            env["res.lang"]._activate_lang(code)
+            langs |= env["res.lang"]._activate_lang(code)
+        wizard = env["base.language.install"].create({"lang_ids": [self.Command.set(langs.ids)]})
+        wizard.lang_install()
         self.eur = env.ref("base.EUR")
         self.gbp = env.ref("base.GBP")
         for currency, rate in ((self.eur, 0.92), (self.gbp, 0.79)):
