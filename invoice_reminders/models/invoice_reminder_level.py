@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 from .. import rules
 
 
@@ -96,6 +98,9 @@ class InvoiceReminderLevel(models.Model):
     def unlink(self):
         policies = self.policy_id
         res = super().unlink()
-        if not self.env.context.get("invoice_reminder_defer_check"):
+        # not while the module is uninstalled: its policies go too
+        if not self.env.context.get("invoice_reminder_defer_check") and not self.env.context.get(
+            MODULE_UNINSTALL_FLAG
+        ):
             policies.exists()._check_levels()
         return res
