@@ -15,7 +15,12 @@ _logger = logging.getLogger(__name__)
 class InvoiceReminderStatementController(http.Controller):
     """Download of reminder statements: by customers (token) and by users (preview)."""
 
-    def _statement_response(self, content, filename, mimetype):
+    def _statement_response(self, render, *args):
+        """Call ``render(*args)`` and send the document it returns, or answer 503."""
+        try:
+            content, filename, mimetype = render(*args)
+        except UserError as error:
+            return self._unavailable(error)
         return request.make_response(
             content,
             headers=[
@@ -26,6 +31,17 @@ class InvoiceReminderStatementController(http.Controller):
                 ("Cache-Control", "no-store"),
             ],
         )
+
+    def _readable(self, model, record_id):
+        """The record if the current user may read it; else 404, leaking nothing."""
+        record = request.env[model].browse(record_id).exists()
+        if not record:
+            raise NotFound()
+        try:
+            record.check_access("read")
+        except AccessError as error:
+            raise NotFound() from error
+        return record
 
     def _unavailable(self, error):
         _logger.info("Statement not built: %s", error)
@@ -57,11 +73,7 @@ class InvoiceReminderStatementController(http.Controller):
             or report_format not in STATEMENT_FORMATS
         ):
             raise NotFound()
-        try:
-            content, filename, mimetype = digest._render_statement(report_format)
-        except UserError as error:
-            return self._unavailable(error)
-        return self._statement_response(content, filename, mimetype)
+        return self._statement_response(digest._render_statement, report_format)
 
     @http.route(
         "/invoice_reminders/statement/<int:digest_id>/print/<string:report_format>",
@@ -73,18 +85,8 @@ class InvoiceReminderStatementController(http.Controller):
         """The statement of one reminder, for a user who may read that reminder."""
         if report_format not in STATEMENT_FORMATS:
             raise NotFound()
-        digest = request.env["invoice.reminder.digest"].browse(digest_id).exists()
-        if not digest:
-            raise NotFound()
-        try:
-            digest.check_access("read")
-        except AccessError as error:
-            raise NotFound() from error
-        try:
-            content, filename, mimetype = digest._render_statement(report_format)
-        except UserError as error:
-            return self._unavailable(error)
-        return self._statement_response(content, filename, mimetype)
+        digest = self._readable("invoice.reminder.digest", digest_id)
+        return self._statement_response(digest._render_statement, report_format)
 
     @http.route(
         "/invoice_reminders/partner/<int:partner_id>/statement/<string:report_format>",
@@ -102,17 +104,9 @@ class InvoiceReminderStatementController(http.Controller):
             or user.has_group("account.group_account_readonly")
         ):
             raise Forbidden()
-        partner = request.env["res.partner"].browse(partner_id).exists()
-        if not partner:
-            raise NotFound()
-        try:
-            partner.check_access("read")
-        except AccessError as error:
-            raise NotFound() from error
-        try:
-            content, filename, mimetype = request.env[
-                "invoice.reminder.statement"
-            ]._render_partner_statement(partner, report_format)
-        except UserError as error:
-            return self._unavailable(error)
-        return self._statement_response(content, filename, mimetype)
+        partner = self._readable("res.partner", partner_id)
+        return self._statement_response(
+            request.env["invoice.reminder.statement"]._render_partner_statement,
+            partner,
+            report_format,
+        )
