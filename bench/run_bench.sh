@@ -6,13 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 cd "$ROOT"
 
-if ! have_odoo; then
-    echo "Odoo 18.0 not found at ODOO_PATH=$ODOO_PATH (see README.rst)." >&2
-    exit 1
-fi
-ensure_system_packages
-ensure_venv
-start_postgres
+prepare_odoo_run
 mkdir -p "$STATE_DIR/bench"
 export PYTHONPATH="$ODOO_PATH${PYTHONPATH:+:$PYTHONPATH}"
 exec "$VENV/bin/python" "$ROOT/bench/digest_bench.py" "$@" -- \

@@ -25,6 +25,18 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 have_odoo() { [ -f "$ODOO_PATH/odoo-bin" ] && [ -d "$ODOO_PATH/odoo/addons/base" ]; }
 
+# For the commands that need Odoo (demo, benchmark): stop with a clear message
+# without it, else install what is missing and start PostgreSQL.
+prepare_odoo_run() {
+    if ! have_odoo; then
+        echo "Odoo 18.0 not found at ODOO_PATH=$ODOO_PATH (see README.rst)." >&2
+        exit 1
+    fi
+    ensure_system_packages
+    ensure_venv
+    start_postgres
+}
+
 # Debian packages the tests and the demo need.
 ensure_system_packages() {
     local missing=()

@@ -7,13 +7,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
-if ! have_odoo; then
-    echo "Odoo 18.0 not found at ODOO_PATH=$ODOO_PATH (see README.rst)." >&2
-    exit 1
-fi
-ensure_system_packages
-ensure_venv
-start_postgres
+prepare_odoo_run
 PYBIN="$VENV/bin/python"
 DB="${DEMO_DB:-invoice_reminders_demo}"
 DEMO_DIR="${DEMO_DIR:-$ROOT/.demo}"
