@@ -13,3 +13,4 @@ from . import invoice_reminder_digest_line
 from . import mail_mail
 from . import mail_template
 from . import mail_thread
+from . import ir_module_module

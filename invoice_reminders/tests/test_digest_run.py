@@ -359,9 +359,11 @@ class TestDigestRun(ReminderRunCommon):
             "Jours de retard",
             "Vous pouvez consulter et régler chaque facture en ligne",
             "Télécharger votre relevé des factures en retard",
+            "Première relance",
         ):
             self.assertIn(text, html)
         self.assertNotIn("Kind regards", html)
+        self.assertNotIn("First reminder", html)
         summary = self.smtp.to("owner@company.test")[0]["message"]
         self.assertIn("relances de paiement du", summary["Subject"])
         html = self.html_of(summary)

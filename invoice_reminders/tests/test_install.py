@@ -30,7 +30,9 @@ class TestInstall(ReminderCommon):
         self.assertEqual(other.reminder_policy_id.level_ids.mapped("delay_days"), [7, 21, 45])
 
     def test_level_names_are_translated(self):
-        """The standard ladder's step names read in French, in new companies too."""
+        """The standard ladder's step names read in French, in every company's copy."""
+        renamed = self.policy._levels_sorted()[1]
+        renamed.name = "Relance amicale"
         self.env["res.lang"]._activate_lang("fr_FR")
         self.env["ir.module.module"]._load_module_terms(["invoice_reminders"], ["fr_FR"])
         french = ["Première relance", "Deuxième relance", "Dernière relance"]
@@ -40,6 +42,14 @@ class TestInstall(ReminderCommon):
         self.assertEqual(
             default.with_context(lang="en_US")._levels_sorted().mapped("name"), english
         )
+        # copied before French was installed: translated when its terms are loaded,
+        # but a step the user renamed keeps its name
+        levels = self.policy._levels_sorted()
+        self.assertEqual(
+            levels.with_context(lang="fr_FR").mapped("name"),
+            ["Première relance", "Relance amicale", "Dernière relance"],
+        )
+        # copied after: carries the translations
         other = self.setup_other_company(name="Succursale")["company"]
         levels = other.reminder_policy_id._levels_sorted()
         self.assertEqual(levels.with_context(lang="fr_FR").mapped("name"), french)
