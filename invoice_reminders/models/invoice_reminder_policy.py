@@ -147,8 +147,12 @@ class InvoiceReminderPolicy(models.Model):
                     )
                 )
             levels = policy.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.id))
-            if not levels and self.env.context.get("invoice_reminder_levels_follow"):
-                # a data file creating the levels right after their policy
+            if (
+                not levels
+                and self.env.su
+                and self.env.context.get("invoice_reminder_levels_follow")
+            ):
+                # a data file, creating the levels right after their policy
                 continue
             problem = rules.check_levels(levels.mapped("delay_days"))
             if problem:

@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import ReminderCommon
 
@@ -22,6 +22,24 @@ class TestPolicyValidation(ReminderCommon):
 
     def test_policy_without_levels(self):
         self.assertRefused("at least one level", self.make_policy, delays=())
+
+    def test_policy_without_levels_whatever_the_context(self):
+        """Only the add-on's data file may create a policy just before its levels."""
+        manager = new_test_user(
+            self.env,
+            login="ladder_manager",
+            groups="base.group_user,account.group_account_manager",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        policies = (
+            self.env["invoice.reminder.policy"]
+            .with_user(manager)
+            .with_context(invoice_reminder_levels_follow=True)
+        )
+        self.assertRefused(
+            "at least one level", policies.create, {"name": "Empty", "company_id": self.company.id}
+        )
 
     def test_two_levels_same_delay(self):
         self.assertRefused("same day", self.make_policy, delays=(7, 7))
