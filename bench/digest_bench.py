@@ -866,9 +866,9 @@ def main(argv=None):
             statement_pdf_wall_s=pdf["wall_s"],
             statement_pdf_s_per_digest=round(per_digest, 4) if per_digest else None,
             statement_pdf_extra_s_per_digest=round(per_digest - base, 4) if per_digest else None,
-            statement_invoices=pdf["statement_invoices"],
-            statement_pdf_s=pdf["statement_pdf_s"],
-            statement_docx_s=pdf["statement_docx_s"],
+        )
+        result.update(
+            {key: pdf[key] for key in ("statement_invoices", "statement_pdf_s", "statement_docx_s")}
         )
     result.pop("company_id", None)
     print()

@@ -98,10 +98,9 @@ class InvoiceReminderLevel(models.Model):
     def unlink(self):
         policies = self.policy_id
         res = super().unlink()
-        # not while the module is uninstalled: its policies go too
-        if not self.env.context.get("invoice_reminder_defer_check") and not self.env.context.get(
-            MODULE_UNINSTALL_FLAG
-        ):
+        context = self.env.context
+        # nor while the module is uninstalled: its policies go too
+        if not (context.get("invoice_reminder_defer_check") or context.get(MODULE_UNINSTALL_FLAG)):
             policies.exists()._check_levels()
         return res
 

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 from odoo import Command, fields
 from odoo.modules import module as odoo_module
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -76,6 +77,18 @@ class ReminderCommon(AccountTestInvoicingCommon):
             )
         )
         return wizard._create_payments()
+
+    @classmethod
+    def make_user(cls, login, *groups, company=None):
+        """A user of ``company`` (the test company by default) in ``groups``."""
+        company = company or cls.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=",".join(("base.group_user", *groups)),
+            company_id=company.id,
+            company_ids=[company.id],
+        )
 
     @classmethod
     def make_policy(cls, delays=(7, 21, 45), company=None, **vals):

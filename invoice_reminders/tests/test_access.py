@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import ReminderCommon
 
@@ -10,26 +10,12 @@ class TestAccess(ReminderCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.other_company = cls.setup_other_company(name="Company B")["company"]
-        cls.billing_user = new_test_user(
-            cls.env,
-            login="reminder_billing",
-            groups="base.group_user,base.group_partner_manager,account.group_account_invoice",
-            company_id=cls.company.id,
-            company_ids=[cls.company.id],
+        cls.billing_user = cls.make_user(
+            "reminder_billing", "base.group_partner_manager", "account.group_account_invoice"
         )
-        cls.manager = new_test_user(
-            cls.env,
-            login="reminder_manager",
-            groups="base.group_user,account.group_account_manager",
-            company_id=cls.company.id,
-            company_ids=[cls.company.id],
-        )
-        cls.manager_b = new_test_user(
-            cls.env,
-            login="reminder_manager_b",
-            groups="base.group_user,account.group_account_manager",
-            company_id=cls.other_company.id,
-            company_ids=[cls.other_company.id],
+        cls.manager = cls.make_user("reminder_manager", "account.group_account_manager")
+        cls.manager_b = cls.make_user(
+            "reminder_manager_b", "account.group_account_manager", company=cls.other_company
         )
 
     def test_billing_user_toggles_customers_and_invoices(self):

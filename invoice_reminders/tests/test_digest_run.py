@@ -4,7 +4,7 @@ import psycopg2
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .common import ReminderRunCommon
@@ -384,20 +384,8 @@ class TestDigestRun(ReminderRunCommon):
         self.assertEqual(len(self.smtp.to("accounts@deco.test")), 1)
 
     def test_send_now_buttons_as_accounting_manager(self):
-        manager = new_test_user(
-            self.env,
-            login="send_now_manager",
-            groups="base.group_user,account.group_account_manager",
-            company_id=self.company.id,
-            company_ids=[self.company.id],
-        )
-        billing_user = new_test_user(
-            self.env,
-            login="send_now_billing",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=self.company.id,
-            company_ids=[self.company.id],
-        )
+        manager = self.make_user("send_now_manager", "account.group_account_manager")
+        billing_user = self.make_user("send_now_billing", "account.group_account_invoice")
         # the buttons are shown to accounting managers only
         for model, view in (
             ("invoice.reminder.policy", "invoice_reminders.invoice_reminder_policy_view_form"),

@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import ReminderCommon
 
@@ -25,13 +25,7 @@ class TestPolicyValidation(ReminderCommon):
 
     def test_policy_without_levels_whatever_the_context(self):
         """Only the add-on's data file may create a policy just before its levels."""
-        manager = new_test_user(
-            self.env,
-            login="ladder_manager",
-            groups="base.group_user,account.group_account_manager",
-            company_id=self.company.id,
-            company_ids=[self.company.id],
-        )
+        manager = self.make_user("ladder_manager", "account.group_account_manager")
         policies = (
             self.env["invoice.reminder.policy"]
             .with_user(manager)
