@@ -62,7 +62,7 @@ log "Installing Odoo's accounting (dependencies)"
 
 log "Installing invoice_reminders and running its tests"
 set +e
-"${ODOO[@]}" -i invoice_reminders --test-enable --test-tags=/invoice_reminders \
+"${ODOO[@]}" -i invoice_reminders --test-enable --test-tags="${IR_TEST_TAGS:-/invoice_reminders}" \
     --log-level=info --logfile="$LOGDIR/odoo-test.log"
 odoo_rc=$?
 
