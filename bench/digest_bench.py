@@ -128,7 +128,14 @@ def setup_company(env):
         env["account.chart.template"].try_loading(
             "generic_coa", company=company, install_demo=False
         )
-    company.write({"reminder_enabled": True, "email": "billing@bench.example"})
+    # an adopted company: reminders on for years (no period is before activation)
+    company.write(
+        {
+            "reminder_enabled": True,
+            "reminder_activation_date": "2000-01-01 00:00:00",
+            "email": "billing@bench.example",
+        }
+    )
     env.ref("base.user_admin").partner_id.email = "owner@bench.example"
     company.reminder_report_partner_ids = env.ref("base.user_admin").partner_id
     for code, _share, rate in CURRENCIES:

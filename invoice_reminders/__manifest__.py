@@ -14,12 +14,17 @@
         "data/mail_template_data.xml",
         "data/invoice_reminder_policy_data.xml",
         "data/ir_cron_data.xml",
+        "views/invoice_reminder_templates.xml",
+        "views/invoice_reminder_preview_views.xml",
+        "wizards/invoice_reminder_activation_views.xml",
         "views/invoice_reminder_policy_views.xml",
         "views/invoice_reminder_digest_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "report/invoice_reminder_statement_templates.xml",
+        "report/invoice_reminder_preview_report.xml",
+        "data/mail_template_forewarning_data.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -13,10 +13,17 @@ def pre_init_hook(env):
     a catalogue change in PostgreSQL, whatever the size of the table.
     """
     cr = env.cr
+    # Invoices that exist at install are NOT included: nothing goes out that
+    # nobody has seen.  The activation wizard includes them, invoice by invoice
+    # or by rule, after a preview.  Invoices created later take their
+    # customer's default.
     cr.execute(
         """
         ALTER TABLE account_move
-        ADD COLUMN IF NOT EXISTS reminder_included boolean DEFAULT true
+        ADD COLUMN IF NOT EXISTS reminder_included boolean DEFAULT false,
+        ADD COLUMN IF NOT EXISTS reminder_manual boolean DEFAULT false
         """
     )
-    _logger.info("invoice_reminders: column account_move.reminder_included created")
+    _logger.info(
+        "invoice_reminders: columns account_move.reminder_included and reminder_manual created"
+    )

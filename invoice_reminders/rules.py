@@ -377,6 +377,167 @@ def period_key(
     return last_slot(schedule, utc_to_local(now_utc, tz_name), weekday, hour).date()
 
 
+def period_allowed(slot_utc: datetime, activated_at: datetime | None) -> bool:
+    """Whether the period starting at ``slot_utc`` may send anything.
+
+    Nothing is sent for a period that began before reminders were switched on
+    (``activated_at``, naive UTC; None: never switched on): no catch-up across
+    an activation.
+
+    >>> period_allowed(datetime(2026, 11, 30, 8), datetime(2026, 11, 24, 18))
+    True
+    >>> period_allowed(datetime(2026, 11, 23, 8), datetime(2026, 11, 24, 18))
+    False
+    >>> period_allowed(datetime(2026, 11, 23, 8), None)
+    False
+    """
+    return activated_at is not None and slot_utc >= activated_at
+
+
+def upcoming_slots(
+    schedule: str, first_local: datetime, weekday: int = 0, hour: int = 8, limit: int = 400
+) -> Iterable[datetime]:
+    """``first_local`` then the following sending slots, ``limit`` at most.
+
+    >>> [s.day for s in upcoming_slots("weekly", datetime(2026, 11, 30, 8), 0, 8, 3)]
+    [30, 7, 14]
+    """
+    slot = first_local
+    for _index in range(limit):
+        yield slot
+        slot = next_slot(schedule, slot, weekday, hour)
+
+
+# reasons that time cannot lift: no later slot will remind the invoice
+_FINAL_REASONS = frozenset(
+    {
+        REASON_NOT_INVOICE,
+        REASON_NOT_POSTED,
+        REASON_PAID,
+        REASON_PARTIAL,
+        REASON_EXCLUDED,
+        REASON_PARTNER_DISABLED,
+        REASON_COMPANY_DISABLED,
+        REASON_NO_DATE,
+        REASON_TOO_OLD,
+    }
+)
+
+
+def next_reminder(
+    slot_dates: Iterable[date],
+    delays: Sequence[int],
+    last_level: int | None,
+    **facts,
+) -> tuple[date, int] | None:
+    """The first slot date at which an invoice will be reminded, and its level.
+
+    The same rules as the run, applied slot after slot as they stand now:
+    :func:`ineligibility_reason` with ``facts`` (its keyword arguments), then
+    :func:`ladder_level`.  None when no slot reminds it (paid, excluded, too
+    old by then...).
+
+    >>> facts = dict(move_type="out_invoice", state="posted", payment_state="not_paid",
+    ...     amount_total=100, amount_residual=100, included=True, partner_enabled=True,
+    ...     company_enabled=True, due_date=date(2026, 11, 20), invoice_date=None,
+    ...     days_after_due=0, stop_after_months=12, stop_on="paid")
+    >>> next_reminder([date(2026, 11, 23), date(2026, 11, 30)], [7, 21], None, **facts)
+    (datetime.date(2026, 11, 30), 0)
+    """
+    for day in slot_dates:
+        reason = ineligibility_reason(day, **facts)
+        if reason in _FINAL_REASONS:
+            return None
+        if reason is not None:
+            continue
+        days = days_overdue(day, facts.get("due_date"), facts.get("invoice_date"))
+        level = ladder_level(days, delays, last_level)
+        if level is not None:
+            return day, level
+    return None
+
+
+def customer_next_reminder(
+    invoice_forecasts: Iterable[tuple[date, int] | None],
+) -> tuple[date, int] | None:
+    """A customer's next reminder from its invoices' forecasts: the earliest date,
+    at the highest level of the invoices reminded that day (the digest's level).
+
+    >>> customer_next_reminder([(date(2026, 12, 7), 0), None, (date(2026, 11, 30), 1),
+    ...     (date(2026, 11, 30), 2)])
+    (datetime.date(2026, 11, 30), 2)
+    >>> customer_next_reminder([None]) is None
+    True
+    """
+    known = [forecast for forecast in invoice_forecasts if forecast]
+    if not known:
+        return None
+    first = min(day for day, _level in known)
+    return first, max(level for day, level in known if day == first)
+
+
+_DATE_OPERATORS = {
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def filter_dates(dates: dict, operator: str, value) -> list | None:
+    """Keys of ``dates`` whose date compares to ``value`` as ``operator`` says.
+
+    ``value`` is a date or an ISO string; None for ``False`` ("is set" searches,
+    which the caller turns into a domain on every key).
+
+    >>> filter_dates({1: date(2026, 11, 30), 2: date(2026, 12, 7)}, "<=", "2026-12-01")
+    [1]
+    >>> filter_dates({1: date(2026, 11, 30)}, "=", False) is None
+    True
+    """
+    if value is False or value is None:
+        return None
+    if operator not in _DATE_OPERATORS:
+        raise ValueError(f"unsupported operator {operator!r}")
+    if isinstance(value, datetime):
+        value = value.date()
+    elif isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    compare = _DATE_OPERATORS[operator]
+    return sorted(key for key, day in dates.items() if day and compare(day, value))
+
+
+def filter_levels(levels: dict, wanted_ids: list | None) -> list | None:
+    """Keys of ``levels`` (``{key: level id}``) whose level is in ``wanted_ids``.
+
+    >>> filter_levels({1: 10, 2: 11}, [11])
+    [2]
+    """
+    if wanted_ids is None:
+        return None
+    wanted = set(wanted_ids)
+    return sorted(key for key, level_id in levels.items() if level_id in wanted)
+
+
+def forewarning_due(
+    now_utc: datetime, send_at: datetime | None, hours: int, already_sent: bool
+) -> bool:
+    """Whether the forewarning of a run sending at ``send_at`` goes out now.
+
+    >>> forewarning_due(datetime(2026, 11, 29, 9), datetime(2026, 11, 30, 8), 24, False)
+    True
+    >>> forewarning_due(datetime(2026, 11, 29, 7), datetime(2026, 11, 30, 8), 24, False)
+    False
+    >>> forewarning_due(datetime(2026, 11, 29, 9), datetime(2026, 11, 30, 8), 24, True)
+    False
+    """
+    if not send_at or hours <= 0 or already_sent:
+        return False
+    return send_at - timedelta(hours=hours) <= now_utc < send_at
+
+
 # ---------------------------------------------------------------------------
 # Policies and addresses
 # ---------------------------------------------------------------------------

@@ -52,9 +52,9 @@ class Demo:
                 "smtp_encryption": "none",
             }
         )
+        # reminders stay off until the activation wizard (see activate())
         company.write(
             {
-                "reminder_enabled": True,
                 "reminder_mail_server_id": server.id,
                 "reminder_email_from": "billing@yourcompany.example",
                 "reminder_report_partner_ids": [self.Command.set(admin.partner_id.ids)],
@@ -190,10 +190,34 @@ class Demo:
         self.pay(paid)
         self.invoice(wood, 415.00, 16)
 
+    # -- adoption ----------------------------------------------------------
+    def activate(self):
+        """What an accountant does first: choose the invoices, preview, switch on."""
+        wizard = self.env["invoice.reminder.activation"].create({"selection_mode": "all"})
+        wizard.action_preview()
+        print()
+        print("Activation wizard: the first run would send (nothing is written yet)")
+        print("-" * 78)
+        for line in wizard.preview_line_ids.sorted(lambda pl: (pl.status, pl.partner_id.name)):
+            if line.status == "send":
+                print(
+                    f"  {line.partner_id.name:<28} {line.level_id.name:<16} "
+                    f"{line.invoice_count} invoice(s)  {line.totals_display}"
+                )
+            else:
+                reason = dict(line._fields["skip_reason"].selection).get(line.skip_reason)
+                print(f"  {line.partner_id.name:<28} skipped: {reason or line.detail}")
+        wizard.action_confirm()
+        self.env.cr.commit()
+        send_at, period = self.policy._next_run()
+        print(f"\nReminders switched on; the first run sends at {send_at} UTC (period {period}).")
+        return send_at
+
     # -- the run -----------------------------------------------------------
-    def run(self):
+    def run(self, send_at):
+        """The cron at the first slot after activation (the demo does not wait for it)."""
         Run = self.env["invoice.reminder.run"]
-        Run._cron_send_digests()
+        Run._send_company_digests(self.company, now=send_at)
         self.env.cr.commit()
         self.env["mail.mail"].process_email_queue()
         Run._cron_send_digests()  # summaries once the digests went through the queue
@@ -255,7 +279,8 @@ def main():
         demo.setup_company()
         demo.build()
         cr.commit()
-        run = demo.run()
+        send_at = demo.activate()
+        run = demo.run(send_at)
         report(run, args.mail_dir)
 
 

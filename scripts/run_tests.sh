@@ -60,6 +60,10 @@ log "Fresh database $DB"
 log "Installing Odoo's accounting (dependencies)"
 "${ODOO[@]}" -i account,mail,portal --log-level=warn --logfile="$LOGDIR/odoo-base.log" || true
 
+log "Posting invoices before the add-on exists (as in a live company)"
+"$PYBIN" "$ODOO_PATH/odoo-bin" shell "${ODOO_OPTS[@]}" --no-http --log-level=warn \
+    --logfile="$LOGDIR/odoo-base.log" < "$ROOT/scripts/preinstall_invoices.py"
+
 log "Installing invoice_reminders and running its tests"
 set +e
 "${ODOO[@]}" -i invoice_reminders --test-enable --test-tags="${IR_TEST_TAGS:-/invoice_reminders}" \

@@ -110,3 +110,18 @@ class InvoiceReminderStatementController(http.Controller):
             partner,
             report_format,
         )
+
+    @http.route(
+        "/invoice_reminders/preview/<int:policy_id>",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        website=False,
+    )
+    def policy_preview(self, policy_id, **kwargs):
+        """A fresh preview of the next run of a policy (the forewarning email links here)."""
+        policy = self._readable("invoice.reminder.policy", policy_id)
+        preview = request.env["invoice.reminder.preview"]._create_for(policy.company_id, policy)
+        return request.redirect(
+            f"/odoo/action-invoice_reminders.invoice_reminder_preview_action/{preview.id}"
+        )

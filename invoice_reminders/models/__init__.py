@@ -14,3 +14,5 @@ from . import mail_mail
 from . import mail_template
 from . import mail_thread
 from . import ir_module_module
+from . import invoice_reminder_preview
+from . import invoice_reminder_preview_line

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .. import rules
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -16,9 +18,29 @@ class AccountMove(models.Model):
         help="Include this invoice in payment reminders. Set from the customer's "
         "default when the invoice is created.",
     )
+    reminder_manual = fields.Boolean(
+        string="Reminders Set by Hand",
+        copy=False,
+        readonly=True,
+        help="Someone switched this invoice's payment reminders on or off by hand: the "
+        "activation wizard leaves it as it is unless asked otherwise.",
+    )
     reminder_partner_enabled = fields.Boolean(
         related="commercial_partner_id.reminder_enabled",
         string="Customer Receives Reminders",
+    )
+    reminder_next_date = fields.Date(
+        string="Next Reminder",
+        compute="_compute_reminder_forecast",
+        search="_search_reminder_next_date",
+        help="When this invoice is next included in a payment reminder, as it stands "
+        "today (empty: it will not be).",
+    )
+    reminder_next_level_id = fields.Many2one(
+        "invoice.reminder.level",
+        string="Next Reminder Level",
+        compute="_compute_reminder_forecast",
+        search="_search_reminder_next_level_id",
     )
     reminder_line_ids = fields.One2many(
         "invoice.reminder.digest.line",
@@ -32,3 +54,52 @@ class AccountMove(models.Model):
         for move in self:
             partner = move.partner_id.commercial_partner_id
             move.reminder_included = partner.reminder_default if partner else True
+
+    def _compute_reminder_forecast(self):
+        Run = self.env["invoice.reminder.run"].sudo()
+        forecast = {}
+        for company in self.company_id:
+            moves = self.filtered(lambda move, company=company: move.company_id == company)
+            partner_ids = [
+                pid
+                for pid in moves.filtered(
+                    lambda m: m.move_type == "out_invoice"
+                ).commercial_partner_id.ids
+                if isinstance(pid, int)
+            ]
+            forecast.update(Run._forecast(company, partner_ids)[0])
+        for move in self:
+            date, level = forecast.get(move.id, (False, self.env["invoice.reminder.level"]))
+            move.reminder_next_date = date
+            move.reminder_next_level_id = level
+
+    def _reminder_forecast_all(self):
+        company = self.env.company
+        Run = self.env["invoice.reminder.run"].sudo()
+        return Run._forecast(company, Run._open_invoice_partners(company))[0]
+
+    def _search_reminder_next_date(self, operator, value):
+        by_move = self._reminder_forecast_all()
+        matching = rules.filter_dates(
+            {move_id: date for move_id, (date, _level) in by_move.items()}, operator, value
+        )
+        if matching is None:  # "is set" / "is not set"
+            operator_in = "in" if (operator == "=") != (value is False) else "not in"
+            return [("id", operator_in, list(by_move))]
+        return [("id", "in", matching)]
+
+    def _search_reminder_next_level_id(self, operator, value):
+        by_move = self._reminder_forecast_all()
+        matching = rules.filter_levels(
+            {move_id: level.id for move_id, (_date, level) in by_move.items()},
+            self.env["invoice.reminder.level"]._reminder_level_ids(operator, value),
+        )
+        if matching is None:
+            operator_in = "in" if (operator == "=") != (value is False) else "not in"
+            return [("id", operator_in, list(by_move))]
+        return [("id", "in", matching)]
+
+    def write(self, vals):
+        if "reminder_included" in vals and not self.env.context.get("invoice_reminder_activation"):
+            vals = dict(vals, reminder_manual=True)
+        return super().write(vals)

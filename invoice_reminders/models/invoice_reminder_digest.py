@@ -6,7 +6,9 @@ from markupsafe import Markup
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_amount
 
+from .. import rules
 from .invoice_reminder_statement import PDF_MIMETYPE, STATEMENT_FORMATS
 
 _logger = logging.getLogger(__name__)
@@ -64,6 +66,26 @@ class InvoiceReminderDigest(models.Model):
         string="Totals",
         help="Amounts due, credits and net per currency, as computed when the reminder was built.",
     )
+    invoice_count = fields.Integer(
+        string="Number of Invoices", help="Number of overdue invoices in this reminder."
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_net_company = fields.Monetary(
+        string="Net Amount Due",
+        currency_field="company_currency_id",
+        help="What the customer owes in this reminder, net of credits, every currency "
+        "converted to the company's currency on the reminder's date.",
+    )
+    totals_display = fields.Char(
+        string="Amounts Due",
+        compute="_compute_totals_display",
+        help="Net amount due per currency, credits deducted.",
+    )
+    totals_html = fields.Html(
+        string="Totals per Currency",
+        compute="_compute_totals_display",
+        sanitize=False,
+    )
     attachment_ids = fields.Many2many(
         related="mail_id.attachment_ids",
         string="Attachments",
@@ -82,6 +104,18 @@ class InvoiceReminderDigest(models.Model):
     def _compute_display_name(self):
         for digest in self:
             digest.display_name = f"{digest.partner_id.display_name} — {digest.period or ''}"
+
+    @api.depends("totals_json")
+    def _compute_totals_display(self):
+        for digest in self:
+            totals = digest._get_totals()
+            digest.totals_display = " · ".join(
+                format_amount(self.env, total["net"], total["currency"]) for total in totals
+            )
+            digest.totals_html = self.env["ir.qweb"]._render(
+                "invoice_reminders.invoice_reminder_totals_table",
+                {"totals": totals, "format_amount": format_amount, "env": self.env},
+            )
 
     def _compute_access_url(self):
         for digest in self:
@@ -117,6 +151,13 @@ class InvoiceReminderDigest(models.Model):
     def action_print_statement_docx(self):
         """Download the statement of this reminder as a Word document."""
         return self._statement_download_action("docx")
+
+    def action_send_test(self):
+        """Send this customer's next reminder to the user's own address, as a test."""
+        self.ensure_one()
+        return self.env["invoice.reminder.test.send"]._get_wizard_action(
+            self.partner_id, self.policy_id
+        )
 
     def _statement_download_action(self, report_format):
         self.ensure_one()
@@ -278,6 +319,33 @@ class InvoiceReminderDigest(models.Model):
             for name, raw, mimetype in contents
         ]
         return stored, vals_list
+
+    def _get_attachment_names(self):
+        """File names of what this reminder's level attaches, without rendering anything."""
+        self.ensure_one()
+        level = self.level_id
+        names = []
+        if level.attach_invoice_pdf:
+            for move in self.invoice_line_ids.move_id:
+                stored = move.invoice_pdf_report_id
+                if not stored and move.message_main_attachment_id.mimetype == PDF_MIMETYPE:
+                    stored = move.message_main_attachment_id
+                names.append(stored.name if stored else move._get_invoice_report_filename())
+        for report_format, wanted in (
+            ("pdf", level.attach_statement_pdf),
+            ("docx", level.attach_statement_docx),
+        ):
+            if wanted:
+                names.append(
+                    rules.expand_filename(
+                        level.attachment_name,
+                        report_format,
+                        customer=self.partner_id.display_name,
+                        date=self.period,
+                        company=self.company_id.name,
+                    )
+                )
+        return names
 
     def _build_attachments(self):
         """The attachments of this reminder, or ``None`` when they could not be built.

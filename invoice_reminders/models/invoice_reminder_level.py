@@ -133,3 +133,14 @@ class InvoiceReminderLevel(models.Model):
                         copy.name == source and copy.with_context(lang=lang).name == source
                     )
                 ).with_context(lang=lang).name = translated
+
+    @api.model
+    def _reminder_level_ids(self, operator, value):
+        """Ids of the levels a search on a level field means; None for "is (not) set"."""
+        if value is False or value is None:
+            return None
+        if operator in ("any", "not any"):  # a path, e.g. reminder_next_level_id.name
+            levels = self.search(value).ids
+            return levels if operator == "any" else self.search([("id", "not in", levels)]).ids
+        field = "name" if isinstance(value, str) else "id"
+        return self.search([(field, operator, value)]).ids

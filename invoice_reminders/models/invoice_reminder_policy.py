@@ -72,6 +72,18 @@ class InvoiceReminderPolicy(models.Model):
         default=8,
         help="Hour of the day, in the company's time zone, when reminders are sent.",
     )
+    forewarn_hours = fields.Integer(
+        string="Forewarning (Hours)",
+        default=0,
+        help="This many hours before each run, the summary recipients receive by email "
+        "the preview of what it will send. 0: no forewarning.",
+    )
+    forewarned_period = fields.Date(
+        readonly=True,
+        copy=False,
+        help="The last period whose forewarning was sent.",
+    )
+    company_reminder_enabled = fields.Boolean(related="company_id.reminder_enabled")
     level_count = fields.Integer(compute="_compute_level_count")
     next_send_date = fields.Datetime(
         compute="_compute_next_send_date",
@@ -107,6 +119,68 @@ class InvoiceReminderPolicy(models.Model):
             self.schedule_hour,
         )
         return rules.local_to_utc(local, tz)
+
+    def _current_slot_utc(self, now_utc):
+        """Start of the current period of this policy (its last slot), naive UTC."""
+        self.ensure_one()
+        tz = self._company_tz()
+        local = rules.last_slot(
+            self.schedule,
+            rules.utc_to_local(now_utc, tz),
+            int(self.schedule_weekday or 0),
+            self.schedule_hour,
+        )
+        return rules.local_to_utc(local, tz)
+
+    def _period_allowed(self, now_utc):
+        """Whether the current period may send: it began after reminders were switched on."""
+        self.ensure_one()
+        company = self.company_id
+        return company.reminder_enabled and rules.period_allowed(
+            self._current_slot_utc(now_utc), company.reminder_activation_date
+        )
+
+    def _next_run(self, now_utc=None):
+        """When the next run of this policy sends, and for which period.
+
+        The current period when it may send and its run is not done yet (the
+        cron takes it at its next tick), else the next slot.
+
+        :returns: ``(send_at, period)``: when it sends (naive UTC; now for a
+            period due and not built yet) and the period's local date;
+            ``(False, False)`` when reminders are off for the company
+        """
+        self.ensure_one()
+        now_utc = now_utc or fields.Datetime.now()
+        if not self.company_id.reminder_enabled or not 0 <= (self.schedule_hour or 0) <= 23:
+            return False, False
+        tz = self._company_tz()
+        if self._period_allowed(now_utc):
+            slot_utc = self._current_slot_utc(now_utc)
+            period = rules.utc_to_local(slot_utc, tz).date()
+            run = (
+                self.env["invoice.reminder.run"]
+                .sudo()
+                .search([("policy_id", "=", self.id), ("period", "=", period)], limit=1)
+            )
+            if not run or run.state == "running":
+                # due now: the cron's next tick builds it (a catch-up, if late)
+                return max(slot_utc, now_utc), period
+        slot_utc = self._next_slot_utc(now_utc)
+        period = rules.utc_to_local(slot_utc, tz).date()
+        return slot_utc, period
+
+    @api.constrains("forewarn_hours")
+    def _check_forewarn_hours(self):
+        for policy in self:
+            if not 0 <= policy.forewarn_hours <= 168:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: the forewarning must come between 0 and 168 hours "
+                        "(a week) before the run.",
+                        policy=policy.display_name,
+                    )
+                )
 
     @api.constrains("schedule_hour")
     def _check_schedule_hour(self):
@@ -192,6 +266,12 @@ class InvoiceReminderPolicy(models.Model):
             for policy, vals in zip(self, vals_list, strict=True)
         ]
 
+    def action_preview(self):
+        """What the next run of this policy will send, to whom, and who is skipped."""
+        self.ensure_one()
+        preview = self.env["invoice.reminder.preview"]._create_for(self.company_id, self)
+        return preview._get_action()
+
     def action_send_now(self):
         """Build and queue this period's reminders now instead of waiting for the cron.
 
@@ -217,8 +297,20 @@ class InvoiceReminderPolicy(models.Model):
                     company=self.company_id.name,
                 )
             )
+        now = fields.Datetime.now()
+        if not self._period_allowed(now):
+            raise UserError(
+                _(
+                    "Payment reminders of %(company)s were switched on after the current "
+                    "period of %(policy)s began: nothing is sent for it. Its first "
+                    "reminders go out on %(date)s; see them beforehand with Preview.",
+                    company=self.company_id.name,
+                    policy=self.display_name,
+                    date=fields.Datetime.to_string(self._next_slot_utc(now)),
+                )
+            )
         Run = self.env["invoice.reminder.run"].sudo()
-        run = Run._get_or_create(self, fields.Datetime.now())
+        run = Run._get_or_create(self, now)
         run.action_send_now()
         return {
             "type": "ir.actions.act_window",
@@ -231,3 +323,29 @@ class InvoiceReminderPolicy(models.Model):
     def _levels_sorted(self):
         self.ensure_one()
         return self.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.id))
+
+    # ------------------------------------------------------------------
+    # Forewarning
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_send_forewarnings(self):
+        """Hourly: mail the preview of each run that is due within its forewarning."""
+        companies = self.env["res.company"].search([("reminder_enabled", "=", True)])
+        for company in companies:
+            policies = self.with_company(company).search(
+                [("company_id", "=", company.id), ("forewarn_hours", ">", 0)]
+            )
+            policies._send_forewarnings()
+
+    def _send_forewarnings(self, now=None):
+        now = now or fields.Datetime.now()
+        for policy in self:
+            send_at, period = policy._next_run(now)
+            if not rules.forewarning_due(
+                now, send_at, policy.forewarn_hours, policy.forewarned_period == period
+            ):
+                continue
+            preview = self.env["invoice.reminder.preview"]._create_for(policy.company_id, policy)
+            preview._send_forewarning()
+            policy.forewarned_period = period

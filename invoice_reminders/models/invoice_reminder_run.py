@@ -2,11 +2,13 @@ import logging
 import threading
 import uuid
 from collections import defaultdict
+from contextlib import closing
 from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import split_every
+from odoo.tools.misc import format_amount
 
 from .. import rules
 
@@ -45,6 +47,11 @@ class InvoiceReminderRun(models.Model):
     skip_ids = fields.One2many("invoice.reminder.run.skip", "run_id", string="Skipped Customers")
     digest_count = fields.Integer(compute="_compute_counts")
     skip_count = fields.Integer(compute="_compute_counts")
+    totals_display = fields.Char(
+        string="Net Amounts Reminded",
+        compute="_compute_totals_display",
+        help="Net amount due per currency of the reminders that went out.",
+    )
     report_mail_id = fields.Many2one("mail.mail", string="Summary Email", ondelete="set null")
     report_sent = fields.Boolean(string="Summary Sent")
 
@@ -61,6 +68,14 @@ class InvoiceReminderRun(models.Model):
         for run in self:
             run.digest_count = len(run.digest_ids)
             run.skip_count = len(run.skip_ids)
+
+    @api.depends("digest_ids.totals_json", "digest_ids.state")
+    def _compute_totals_display(self):
+        for run in self:
+            run.totals_display = " · ".join(
+                format_amount(self.env, total["amount"], total["currency"])
+                for total in run._summary_totals()
+            )
 
     # ------------------------------------------------------------------
     # Actions
@@ -125,6 +140,9 @@ class InvoiceReminderRun(models.Model):
         now = now or fields.Datetime.now()
         runs = self.browse()
         for policy in self.env["invoice.reminder.policy"].search([("company_id", "=", company.id)]):
+            if not policy._period_allowed(now):
+                # the period began before reminders were switched on: no catch-up
+                continue
             runs |= self._get_or_create(policy, now)
         runs = runs.filtered(lambda r: r.state == "running")
         for run in runs:
@@ -207,18 +225,7 @@ class InvoiceReminderRun(models.Model):
             return
         try:
             today = self._local_today(now)
-            partner_ids = self._candidate_partners()
-            self.env.cr.execute(
-                "SELECT partner_id FROM invoice_reminder_digest"
-                " WHERE policy_id = %s AND period = %s",
-                (self.policy_id.id, self.period),
-            )
-            done = {row[0] for row in self.env.cr.fetchall()}
-            self.env.cr.execute(
-                "SELECT partner_id FROM invoice_reminder_run_skip WHERE run_id = %s", (self.id,)
-            )
-            done.update(row[0] for row in self.env.cr.fetchall())
-            todo = [pid for pid in partner_ids if pid not in done]
+            todo = self._todo_partners()
             total = len(todo)
             processed = 0
             for batch_index, batch in enumerate(split_every(batch_size, todo, list)):
@@ -240,23 +247,27 @@ class InvoiceReminderRun(models.Model):
             fields.Datetime.now() + timedelta(minutes=5)
         )
 
+    def _todo_partners(self):
+        """Customers of this run still to process: neither reminded nor skipped yet."""
+        self.ensure_one()
+        partner_ids = self._candidate_partners()
+        self.env.cr.execute(
+            "SELECT partner_id FROM invoice_reminder_digest WHERE policy_id = %s AND period = %s",
+            (self.policy_id.id, self.period),
+        )
+        done = {row[0] for row in self.env.cr.fetchall()}
+        if isinstance(self.id, int):
+            self.env.cr.execute(
+                "SELECT partner_id FROM invoice_reminder_run_skip WHERE run_id = %s", (self.id,)
+            )
+            done.update(row[0] for row in self.env.cr.fetchall())
+        return [pid for pid in partner_ids if pid not in done]
+
     def _candidate_partners(self):
         """Customers (commercial entities) of this run's policy with open invoices, sorted."""
         self.ensure_one()
         self.env.flush_all()
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT m.commercial_partner_id
-              FROM account_move m
-             WHERE m.company_id = %s
-               AND m.move_type = 'out_invoice'
-               AND m.state = 'posted'
-               AND m.payment_state NOT IN ('paid', 'in_payment', 'reversed')
-               AND m.amount_residual > 0
-            """,
-            (self.company_id.id,),
-        )
-        policy_of = self._resolve_policies({row[0] for row in self.env.cr.fetchall()})
+        policy_of = self._resolve_policies(set(self._open_invoice_partners(self.company_id)))
         return sorted(pid for pid, policy_id in policy_of.items() if policy_id == self.policy_id.id)
 
     def _collect_candidates(self, today, partner_ids):
@@ -266,8 +277,45 @@ class InvoiceReminderRun(models.Model):
         :returns: ``{commercial_partner_id: {"invoices": [...], "skip": reason}}``
         """
         self.ensure_one()
+        result = {}
+        for row in self._fetch_open_invoices(partner_ids):
+            partner_id = row["commercial_partner_id"]
+            reason = rules.ineligibility_reason(today, **self._eligibility_facts(row))
+            entry = result.setdefault(partner_id, {"invoices": [], "skip": None, "excluded": []})
+            if reason is None:
+                row["days_overdue"] = rules.days_overdue(
+                    today, row["invoice_date_due"], row["invoice_date"]
+                )
+                entry["invoices"].append(row)
+            elif reason == rules.REASON_PARTNER_DISABLED:
+                entry["skip"] = "disabled"
+                entry["excluded"].append(row)
+        # customers with nothing to remind and no reason to report are left out
+        return {pid: entry for pid, entry in result.items() if entry["invoices"] or entry["skip"]}
+
+    def _eligibility_facts(self, row):
+        """The keyword arguments of ``rules.ineligibility_reason`` for an invoice row."""
         policy = self.policy_id
-        company = self.company_id
+        return {
+            "move_type": row["move_type"],
+            "state": row["state"],
+            "payment_state": row["payment_state"],
+            "amount_total": row["amount_total"],
+            "amount_residual": row["amount_residual"],
+            "included": row["reminder_included"],
+            "partner_enabled": row["reminder_enabled"],
+            "company_enabled": self.company_id.reminder_enabled,
+            "due_date": row["invoice_date_due"],
+            "invoice_date": row["invoice_date"],
+            "days_after_due": policy.days_after_due,
+            "stop_after_months": policy.stop_after_months,
+            "stop_on": policy.stop_on,
+        }
+
+    def _fetch_open_invoices(self, partner_ids):
+        """The open customer invoices of ``partner_ids`` in this run's company, as dicts."""
+        self.ensure_one()
+        self.env["account.move"].flush_model()
         cr = self.env.cr
         cr.execute(
             """
@@ -284,37 +332,9 @@ class InvoiceReminderRun(models.Model):
                AND m.amount_residual > 0
              ORDER BY m.commercial_partner_id, m.invoice_date_due, m.id
             """,
-            (company.id, list(partner_ids)),
+            (self.company_id.id, list(partner_ids)),
         )
-        result = {}
-        for row in cr.dictfetchall():
-            partner_id = row["commercial_partner_id"]
-            reason = rules.ineligibility_reason(
-                today,
-                move_type=row["move_type"],
-                state=row["state"],
-                payment_state=row["payment_state"],
-                amount_total=row["amount_total"],
-                amount_residual=row["amount_residual"],
-                included=row["reminder_included"],
-                partner_enabled=row["reminder_enabled"],
-                company_enabled=company.reminder_enabled,
-                due_date=row["invoice_date_due"],
-                invoice_date=row["invoice_date"],
-                days_after_due=policy.days_after_due,
-                stop_after_months=policy.stop_after_months,
-                stop_on=policy.stop_on,
-            )
-            entry = result.setdefault(partner_id, {"invoices": [], "skip": None})
-            if reason is None:
-                row["days_overdue"] = rules.days_overdue(
-                    today, row["invoice_date_due"], row["invoice_date"]
-                )
-                entry["invoices"].append(row)
-            elif reason == rules.REASON_PARTNER_DISABLED:
-                entry["skip"] = "disabled"
-        # customers with nothing to remind and no reason to report are left out
-        return {pid: entry for pid, entry in result.items() if entry["invoices"] or entry["skip"]}
+        return cr.dictfetchall()
 
     def _resolve_policies(self, partner_ids):
         """Which policy applies to each commercial partner, for this run's company."""
@@ -458,11 +478,40 @@ class InvoiceReminderRun(models.Model):
     def _build_batch(self, candidates, today):
         """Create the digests, lines and queued mails of a batch of customers."""
         self.ensure_one()
+        plan = self._plan_batch(candidates, today)
+        skips = [
+            {
+                "run_id": self.id,
+                "partner_id": entry["partner_id"],
+                "reason": entry["skip"],
+                **({"detail": entry["detail"]} if entry.get("detail") else {}),
+            }
+            for entry in plan
+            if entry["skip"]
+        ]
+        digest_vals = [dict(entry["digest"], run_id=self.id) for entry in plan if not entry["skip"]]
+        if skips:
+            self.env["invoice.reminder.run.skip"].create(skips)
+        if digest_vals:
+            digests = self.env["invoice.reminder.digest"].create(digest_vals)
+            digests._queue_mails()
+
+    def _plan_batch(self, candidates, today):
+        """What this run does for a batch of customers, as plain values: writes no record.
+
+        The real run (:meth:`_build_batch`), the preview of the next run and the
+        test send all start from this plan, so they cannot disagree.
+
+        :returns: one dict per customer, in ``candidates`` order: ``partner_id``,
+            ``skip`` (a skip reason, or None when a reminder is sent), ``detail``,
+            ``digest`` (the values of the reminder, also given to a skipped
+            customer who has invoices to remind, for a preview or a test) and
+            ``amounts`` (amount due per currency name of the invoices involved)
+        """
+        self.ensure_one()
         policy = self.policy_id
         levels = policy._levels_sorted()
         delays = levels.mapped("delay_days")
-        Digest = self.env["invoice.reminder.digest"]
-        Skip = self.env["invoice.reminder.run.skip"]
         currencies = {}
 
         move_ids = [inv["id"] for entry in candidates.values() for inv in entry["invoices"]]
@@ -472,16 +521,28 @@ class InvoiceReminderRun(models.Model):
         credits = self._credits(partner_ids)
         tokens = self._ensure_access_tokens(move_ids) if move_ids else {}
         base_url = self.company_id.get_base_url()
-        currency_ids = {inv["currency_id"] for e in candidates.values() for inv in e["invoices"]}
+        currency_ids = {
+            inv["currency_id"]
+            for e in candidates.values()
+            for inv in e["invoices"] + e.get("excluded", [])
+        }
         currency_ids |= {c["currency_id"] for rows in credits.values() for c in rows}
         for currency in self.env["res.currency"].browse(currency_ids):
             currencies[currency.id] = currency
 
         currency_ids_by_name = {currency.name: cid for cid, currency in currencies.items()}
-        skips, digest_vals = [], []
+        plan = []
         for partner_id, entry in candidates.items():
             if entry["skip"] and not entry["invoices"]:
-                skips.append({"run_id": self.id, "partner_id": partner_id, "reason": entry["skip"]})
+                plan.append(
+                    {
+                        "partner_id": partner_id,
+                        "skip": entry["skip"],
+                        "detail": None,
+                        "digest": None,
+                        "amounts": self._amounts_by_currency(entry["excluded"], currencies),
+                    }
+                )
                 continue
             lines = []
             for inv in entry["invoices"]:
@@ -493,19 +554,11 @@ class InvoiceReminderRun(models.Model):
                 continue
             to, cc = recipients[partner_id]
             valid_to = [a for a in to if rules.is_valid_email(a)]
+            skip, detail = None, None
             if not to:
-                skips.append({"run_id": self.id, "partner_id": partner_id, "reason": "no_email"})
-                continue
-            if not valid_to:
-                skips.append(
-                    {
-                        "run_id": self.id,
-                        "partner_id": partner_id,
-                        "reason": "invalid_email",
-                        "detail": ", ".join(to),
-                    }
-                )
-                continue
+                skip = "no_email"
+            elif not valid_to:
+                skip, detail = "invalid_email", ", ".join(to)
             grouped = rules.group_digests(
                 [
                     rules.Line(
@@ -561,34 +614,224 @@ class InvoiceReminderRun(models.Model):
                 )
                 for credit in credits.get(partner_id, [])
             ]
-            digest_vals.append(
+            totals = {
+                name: {
+                    "currency_id": currency_ids_by_name[name],
+                    "due": float(total.due),
+                    "credit": float(total.credit),
+                    "net": float(total.net),
+                }
+                for name, total in grouped.totals.items()
+            }
+            digest = {
+                "partner_id": partner_id,
+                "company_id": self.company_id.id,
+                "policy_id": policy.id,
+                "period": self.period,
+                "level_id": levels[grouped.level].id,
+                "state": "queued",
+                "email_to": ", ".join(valid_to),
+                "email_cc": ", ".join(a for a in cc if rules.is_valid_email(a)),
+                "totals_json": totals,
+                "invoice_count": len(lines),
+                "amount_net_company": self._to_company_currency(totals, currencies, today),
+                "line_ids": line_cmds,
+            }
+            plan.append(
                 {
-                    "run_id": self.id,
                     "partner_id": partner_id,
-                    "company_id": self.company_id.id,
-                    "policy_id": policy.id,
-                    "period": self.period,
-                    "level_id": levels[grouped.level].id,
-                    "state": "queued",
-                    "email_to": ", ".join(valid_to),
-                    "email_cc": ", ".join(a for a in cc if rules.is_valid_email(a)),
-                    "totals_json": {
-                        name: {
-                            "currency_id": currency_ids_by_name[name],
-                            "due": float(total.due),
-                            "credit": float(total.credit),
-                            "net": float(total.net),
-                        }
-                        for name, total in grouped.totals.items()
-                    },
-                    "line_ids": line_cmds,
+                    "skip": skip,
+                    "detail": detail,
+                    "digest": digest,
+                    "amounts": self._amounts_by_currency([inv for inv, _lvl in lines], currencies),
                 }
             )
-        if skips:
-            Skip.create(skips)
-        if digest_vals:
-            digests = Digest.create(digest_vals)
-            digests._queue_mails()
+        return plan
+
+    @api.model
+    def _amounts_by_currency(self, invoices, currencies):
+        """Amount due per currency name of invoice rows."""
+        amounts = defaultdict(float)
+        for inv in invoices:
+            amounts[currencies[inv["currency_id"]].name] += inv["amount_residual"]
+        return dict(amounts)
+
+    def _to_company_currency(self, totals, currencies, day):
+        """The net total of a reminder, all currencies converted to the company's."""
+        company = self.company_id
+        return sum(
+            currencies[total["currency_id"]]._convert(
+                total["net"], company.currency_id, company, day, round=False
+            )
+            for total in totals.values()
+        )
+
+    # ------------------------------------------------------------------
+    # When customers and invoices are reminded next
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _forecast(self, company, partner_ids):
+        """When each open invoice of ``partner_ids`` is next reminded, and at which level.
+
+        The run's rules (eligibility, ladder) applied slot after slot of each
+        customer's policy, from its next run on, to the invoices as they stand.
+
+        :returns: ``({move_id: (date, level)}, {partner_id: (date, level)})``,
+            ``level`` an ``invoice.reminder.level``; invoices and customers never
+            reminded are left out
+        """
+        Run = self.sudo().with_company(company)
+        by_move, by_partner = {}, {}
+        if not partner_ids or not company.reminder_enabled:
+            return by_move, by_partner
+        policy_of = Run.new({"company_id": company.id})._resolve_policies(set(partner_ids))
+        partners_of = defaultdict(list)
+        for partner_id, policy_id in policy_of.items():
+            if policy_id:
+                partners_of[policy_id].append(partner_id)
+        for policy in self.env["invoice.reminder.policy"].sudo().browse(list(partners_of)):
+            send_at, period = policy._next_run()
+            levels = policy._levels_sorted()
+            if not send_at or not levels:
+                continue
+            run = Run.new({"company_id": company.id, "policy_id": policy.id, "period": period})
+            rows = run._fetch_open_invoices(partners_of[policy.id])
+            last_levels = run._last_levels([row["id"] for row in rows])
+            slot_dates = [
+                slot.date()
+                for slot in rules.upcoming_slots(
+                    policy.schedule,
+                    rules.utc_to_local(send_at, policy._company_tz()),
+                    int(policy.schedule_weekday or 0),
+                    policy.schedule_hour,
+                )
+            ]
+            delays = levels.mapped("delay_days")
+            forecasts = defaultdict(list)
+            for row in rows:
+                forecast = rules.next_reminder(
+                    slot_dates, delays, last_levels.get(row["id"]), **run._eligibility_facts(row)
+                )
+                forecasts[row["commercial_partner_id"]].append(forecast)
+                if forecast:
+                    by_move[row["id"]] = (forecast[0], levels[forecast[1]])
+            for partner_id, invoice_forecasts in forecasts.items():
+                forecast = rules.customer_next_reminder(invoice_forecasts)
+                if forecast:
+                    by_partner[partner_id] = (forecast[0], levels[forecast[1]])
+        return by_move, by_partner
+
+    @api.model
+    def _open_invoice_partners(self, company):
+        """Commercial partners with open customer invoices in ``company``."""
+        self.env["account.move"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT commercial_partner_id
+              FROM account_move
+             WHERE company_id = %s
+               AND move_type = 'out_invoice'
+               AND state = 'posted'
+               AND payment_state NOT IN ('paid', 'in_payment', 'reversed')
+               AND amount_residual > 0
+            """,
+            (company.id,),
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    # ------------------------------------------------------------------
+    # What the next run will do, written nowhere
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _simulate_next_run(
+        self, policy, partner_ids=None, render=True, attachments=False, now=None
+    ):
+        """What the next run of ``policy`` will do, computed by the run's own code.
+
+        The run of the next period is built for real (plan, reminders and their
+        lines, the emails rendered by the level's template, and with
+        ``attachments`` its documents) inside a savepoint that is then rolled
+        back: nothing is written and no email is queued, but what comes out is
+        what the run will send, by construction.
+
+        :param partner_ids: only these customers (commercial entities)
+        :returns: ``(send_at, period, entries)``: one dict per customer, the
+            plan's (see :meth:`_plan_batch`) with ``mail`` (rendered ``subject``,
+            ``body_html``, ``email_from``, or an ``error``), ``attachment_names``
+            and, with ``attachments``, ``files`` (``(name, raw, mimetype)``)
+        """
+        policy.ensure_one()
+        send_at, period = policy._next_run(now)
+        if not send_at:
+            return False, False, []
+        # the run's "today": the local date when it sends
+        today = rules.utc_to_local(send_at, policy._company_tz()).date()
+        result = []
+
+        def simulate():
+            run = self.sudo()._get_or_create_period(policy, period)
+            todo = run._todo_partners()
+            if partner_ids is not None:
+                wanted = set(partner_ids)
+                todo = [pid for pid in todo if pid in wanted]
+            for batch in split_every(BATCH_SIZE, todo, list):
+                plan = run._plan_batch(run._collect_candidates(today, batch), today)
+                with_digest = [entry for entry in plan if entry["digest"]]
+                if render and with_digest:
+                    run._simulate_mails(with_digest, attachments)
+                result.extend(plan)
+
+        self._in_rolled_back_savepoint(simulate)
+        return send_at, period, result
+
+    def _simulate_mails(self, entries, attachments):
+        """Create the reminders of ``entries`` and render their emails into ``entries``."""
+        digests = self.env["invoice.reminder.digest"].create(
+            [dict(entry["digest"], run_id=self.id) for entry in entries]
+        )
+        by_template = defaultdict(lambda: self.env["invoice.reminder.digest"])
+        for digest in digests:
+            by_template[digest.level_id.mail_template_id] |= digest
+        rendered = {}
+        for template, template_digests in by_template.items():
+            rendered.update(template_digests._render_mails(template))
+        for entry, digest in zip(entries, digests, strict=True):
+            entry["attachment_names"] = digest._get_attachment_names()
+            if digest.id not in rendered:
+                entry["mail"] = {"error": digest.error}
+                continue
+            vals = digest._prepare_mail_vals(rendered[digest.id])
+            entry["mail"] = {key: vals[key] for key in ("subject", "body_html", "email_from")}
+            if attachments:
+                files = digest._build_attachments()
+                if files is None:
+                    entry["mail"] = {"error": digest.error}
+                    continue
+                entry["files"] = [(att.name, att.raw, att.mimetype) for att in files]
+
+    @api.model
+    def _get_or_create_period(self, policy, period):
+        """The run of ``policy`` for ``period`` (a local date), created if missing."""
+        run = self.search([("policy_id", "=", policy.id), ("period", "=", period)], limit=1)
+        return run or self.create(
+            {
+                "name": f"{policy.name} — {period}",
+                "company_id": policy.company_id.id,
+                "policy_id": policy.id,
+                "period": period,
+            }
+        )
+
+    @api.model
+    def _in_rolled_back_savepoint(self, function):
+        """Call ``function`` in a savepoint that is always rolled back."""
+        # closing() rolls the savepoint back, whether function() raised or not
+        with closing(self.env.cr.savepoint()):
+            function()
+        # the ORM cache still holds what the savepoint wrote
+        self.env.invalidate_all(flush=False)
 
     # ------------------------------------------------------------------
     # The owner's summary

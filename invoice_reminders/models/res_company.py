@@ -9,8 +9,16 @@ class ResCompany(models.Model):
 
     reminder_enabled = fields.Boolean(
         string="Payment Reminders",
-        default=True,
-        help="Send payment reminders for this company's overdue invoices.",
+        default=False,
+        help="Send payment reminders for this company's overdue invoices. Off until "
+        "activated with the activation wizard.",
+    )
+    reminder_activation_date = fields.Datetime(
+        string="Reminders Active Since",
+        readonly=True,
+        copy=False,
+        help="When payment reminders were last switched on: nothing is sent for a "
+        "period that began before.",
     )
     reminder_policy_id = fields.Many2one(
         "invoice.reminder.policy",
@@ -70,9 +78,23 @@ class ResCompany(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            if vals.get("reminder_enabled"):
+                vals.setdefault("reminder_activation_date", now)
         companies = super().create(vals_list)
         companies._reminder_create_default_policy()
         return companies
+
+    def write(self, vals):
+        switched_on = self.browse()
+        if vals.get("reminder_enabled") and "reminder_activation_date" not in vals:
+            switched_on = self.filtered(lambda company: not company.reminder_enabled)
+        res = super().write(vals)
+        if switched_on:
+            # no catch-up: periods that began before now send nothing
+            switched_on.write({"reminder_activation_date": fields.Datetime.now()})
+        return res
 
     @api.model
     def _reminder_set_default_policies(self):

@@ -5,6 +5,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     reminder_enabled = fields.Boolean(related="company_id.reminder_enabled", readonly=False)
+    reminder_activation_date = fields.Datetime(related="company_id.reminder_activation_date")
     reminder_policy_id = fields.Many2one(related="company_id.reminder_policy_id", readonly=False)
     reminder_report_partner_ids = fields.Many2many(
         related="company_id.reminder_report_partner_ids", readonly=False

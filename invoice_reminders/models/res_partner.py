@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools.misc import format_amount
 
 from .. import rules
 
@@ -23,6 +24,30 @@ class ResPartner(models.Model):
         check_company=True,
         help="This customer's own reminder ladder. When empty, the policy of its tags "
         "applies, else the company's default policy.",
+    )
+    reminder_next_date = fields.Date(
+        string="Next Reminder",
+        compute="_compute_reminder_forecast",
+        search="_search_reminder_next_date",
+        help="When this customer receives its next payment reminder, as its invoices "
+        "stand today (empty: none planned).",
+    )
+    reminder_next_level_id = fields.Many2one(
+        "invoice.reminder.level",
+        string="Next Reminder Level",
+        compute="_compute_reminder_forecast",
+        search="_search_reminder_next_level_id",
+    )
+    reminder_overdue_display = fields.Char(
+        string="Overdue",
+        compute="_compute_reminder_forecast",
+        help="Amount past due per currency.",
+    )
+    reminder_address_warning = fields.Boolean(
+        string="No Reminder Address",
+        compute="_compute_reminder_forecast",
+        search="_search_reminder_address_warning",
+        help="Reminders are on but no valid email address receives them: this customer is skipped.",
     )
     reminder_cc = fields.Char(
         string="Reminder CC",
@@ -70,3 +95,106 @@ class ResPartner(models.Model):
             company.reminder_policy_id.id or None,
         )
         return self.env["invoice.reminder.policy"].browse(policy_id)
+
+    # ------------------------------------------------------------------
+    # What happens next
+    # ------------------------------------------------------------------
+
+    def _compute_reminder_forecast(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id
+        Run = self.env["invoice.reminder.run"].sudo()
+        ids = [pid for pid in commercial.ids if isinstance(pid, int)]
+        _by_move, by_partner = Run._forecast(company, ids)
+        recipients = Run._recipients(ids) if ids else {}
+        overdue = self._reminder_overdue_amounts(company, ids)
+        for partner in self:
+            pid = partner.commercial_partner_id.id
+            date, level = by_partner.get(pid, (False, self.env["invoice.reminder.level"]))
+            partner.reminder_next_date = date
+            partner.reminder_next_level_id = level
+            partner.reminder_overdue_display = overdue.get(pid, False)
+            to = recipients.get(pid, ([], []))[0]
+            partner.reminder_address_warning = bool(
+                company.reminder_enabled
+                and partner.commercial_partner_id.reminder_enabled
+                and isinstance(pid, int)
+                and not any(rules.is_valid_email(address) for address in to)
+            )
+
+    @api.model
+    def _reminder_overdue_amounts(self, company, partner_ids):
+        """Amount past due per currency of each customer, formatted."""
+        if not partner_ids:
+            return {}
+        self.env["account.move"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT commercial_partner_id, currency_id, sum(amount_residual)
+              FROM account_move
+             WHERE company_id = %s
+               AND commercial_partner_id = ANY(%s)
+               AND move_type = 'out_invoice'
+               AND state = 'posted'
+               AND payment_state NOT IN ('paid', 'in_payment', 'reversed')
+               AND amount_residual > 0
+               AND coalesce(invoice_date_due, invoice_date) < %s
+             GROUP BY commercial_partner_id, currency_id
+             ORDER BY commercial_partner_id, currency_id
+            """,
+            (company.id, list(partner_ids), fields.Date.context_today(self)),
+        )
+        amounts = {}
+        Currency = self.env["res.currency"]
+        for partner_id, currency_id, amount in self.env.cr.fetchall():
+            text = format_amount(self.env, amount, Currency.browse(currency_id))
+            amounts[partner_id] = (
+                f"{amounts[partner_id]} · {text}" if partner_id in amounts else text
+            )
+        return amounts
+
+    def _search_reminder_next_date(self, operator, value):
+        company = self.env.company
+        Run = self.env["invoice.reminder.run"].sudo()
+        _by_move, by_partner = Run._forecast(company, Run._open_invoice_partners(company))
+        dates = {pid: date for pid, (date, _level) in by_partner.items()}
+        matching = rules.filter_dates(dates, operator, value)
+        if matching is None:  # "is set" / "is not set"
+            operator_in = "in" if (operator == "=") != (value is False) else "not in"
+            return [("commercial_partner_id", operator_in, list(dates))]
+        return [("commercial_partner_id", "in", matching)]
+
+    def _search_reminder_next_level_id(self, operator, value):
+        company = self.env.company
+        Run = self.env["invoice.reminder.run"].sudo()
+        _by_move, by_partner = Run._forecast(company, Run._open_invoice_partners(company))
+        matching = rules.filter_levels(
+            {pid: level.id for pid, (_date, level) in by_partner.items()},
+            self.env["invoice.reminder.level"]._reminder_level_ids(operator, value),
+        )
+        if matching is None:  # "is set" / "is not set"
+            operator_in = "in" if (operator == "=") != (value is False) else "not in"
+            return [("commercial_partner_id", operator_in, list(by_partner))]
+        return [("commercial_partner_id", "in", matching)]
+
+    def _search_reminder_address_warning(self, operator, value):
+        company = self.env.company
+        if not company.reminder_enabled:
+            return [("id", "in", [])] if (operator == "=") == bool(value) else []
+        Run = self.env["invoice.reminder.run"].sudo()
+        ids = Run._open_invoice_partners(company)
+        recipients = Run._recipients(ids)
+        warned = [
+            pid
+            for pid, (to, _cc) in recipients.items()
+            if not any(rules.is_valid_email(address) for address in to)
+        ]
+        domain = [("commercial_partner_id", "in", warned), ("reminder_enabled", "=", True)]
+        if (operator == "=") != bool(value):
+            return ["!", "&", *domain]
+        return domain
+
+    def action_reminder_send_test(self):
+        """Send this customer's next reminder to the user's own address, as a test."""
+        self.ensure_one()
+        return self.env["invoice.reminder.test.send"]._get_wizard_action(self)

@@ -8,3 +8,5 @@ from . import test_documents
 from . import test_statement_links
 from . import test_bench
 from . import test_mail_template
+from . import test_adoption
+from . import test_preview

@@ -16,7 +16,14 @@ class ReminderCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.company.write({"email": "billing@company.test", "reminder_enabled": True})
+        # reminders switched on long before the periods the tests walk through
+        cls.company.write(
+            {
+                "email": "billing@company.test",
+                "reminder_enabled": True,
+                "reminder_activation_date": "2020-01-01 00:00:00",
+            }
+        )
         # the test company was created after install: it got its own copy of the
         # standard ladder, like any company created later
         cls.policy = cls.company.reminder_policy_id
