@@ -509,6 +509,16 @@ def filter_dates(dates: dict, operator: str, value) -> list | None:
     return sorted(key for key, day in dates.items() if day and compare(day, value))
 
 
+def is_set_operator(operator: str, value) -> str:
+    """``in`` or ``not in`` the set of records that have a value, for a search
+    ``(field, operator, False)`` ("is not set" / "is set").
+
+    >>> is_set_operator("=", False), is_set_operator("!=", False)
+    ('not in', 'in')
+    """
+    return "in" if (operator == "=") != (value is False) else "not in"
+
+
 def filter_levels(levels: dict, wanted_ids: list | None) -> list | None:
     """Keys of ``levels`` (``{key: level id}``) whose level is in ``wanted_ids``.
 

@@ -165,3 +165,8 @@ def test_filter_levels(rules):
     assert rules.filter_levels({1: 10, 2: 11, 3: 10}, [10]) == [1, 3]
     assert rules.filter_levels({1: 10}, None) is None
     assert rules.filter_levels({1: 10}, []) == []
+
+
+def test_is_set_operator(rules):
+    assert rules.is_set_operator("=", False) == "not in"  # is not set
+    assert rules.is_set_operator("!=", False) == "in"  # is set

@@ -16,3 +16,4 @@ from . import mail_thread
 from . import ir_module_module
 from . import invoice_reminder_preview
 from . import invoice_reminder_preview_line
+from . import res_currency

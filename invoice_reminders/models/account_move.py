@@ -84,7 +84,7 @@ class AccountMove(models.Model):
             {move_id: date for move_id, (date, _level) in by_move.items()}, operator, value
         )
         if matching is None:  # "is set" / "is not set"
-            operator_in = "in" if (operator == "=") != (value is False) else "not in"
+            operator_in = rules.is_set_operator(operator, value)
             return [("id", operator_in, list(by_move))]
         return [("id", "in", matching)]
 
@@ -95,9 +95,20 @@ class AccountMove(models.Model):
             self.env["invoice.reminder.level"]._reminder_level_ids(operator, value),
         )
         if matching is None:
-            operator_in = "in" if (operator == "=") != (value is False) else "not in"
+            operator_in = rules.is_set_operator(operator, value)
             return [("id", operator_in, list(by_move))]
         return [("id", "in", matching)]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get("invoice_reminder_activation"):
+            for vals in vals_list:
+                if "reminder_included" in vals and vals.get("partner_id"):
+                    partner = self.env["res.partner"].browse(vals["partner_id"])
+                    default = partner.commercial_partner_id.reminder_default
+                    # switched away from the customer's default: by hand
+                    vals["reminder_manual"] = bool(vals["reminder_included"]) != default
+        return super().create(vals_list)
 
     def write(self, vals):
         if "reminder_included" in vals and not self.env.context.get("invoice_reminder_activation"):

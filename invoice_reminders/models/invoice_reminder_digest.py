@@ -109,8 +109,8 @@ class InvoiceReminderDigest(models.Model):
     def _compute_totals_display(self):
         for digest in self:
             totals = digest._get_totals()
-            digest.totals_display = " · ".join(
-                format_amount(self.env, total["net"], total["currency"]) for total in totals
+            digest.totals_display = self.env["res.currency"]._reminder_format_amounts(
+                {total["currency"]: total["net"] for total in totals}
             )
             digest.totals_html = self.env["ir.qweb"]._render(
                 "invoice_reminders.invoice_reminder_totals_table",

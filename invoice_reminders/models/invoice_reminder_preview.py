@@ -2,7 +2,6 @@ from collections import defaultdict
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_amount
 
 SKIP_REASONS = [
     ("no_email", "No email address"),
@@ -119,24 +118,11 @@ class InvoiceReminderPreview(models.TransientModel):
         sent = lines.filtered(lambda line: line.status == "send")
         skipped = lines - sent
         net, not_reminded = defaultdict(float), defaultdict(float)
-        currencies = {}
         for line in lines:
             target = net if line.status == "send" else not_reminded
             for name, amount in (line.amounts_json or {}).items():
                 target[name] += amount
-        for currency in (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "in", list(net) + list(not_reminded))])
-        ):
-            currencies[currency.name] = currency
-
-        def display(amounts):
-            return " · ".join(
-                format_amount(self.env, amount, currencies[name])
-                for name, amount in sorted(amounts.items())
-                if name in currencies
-            )
+        display = self.env["res.currency"]._reminder_format_amounts
 
         warning = False
         if not self.company_id.reminder_enabled:
@@ -196,25 +182,6 @@ class InvoiceReminderPreview(models.TransientModel):
     def _send_forewarning(self):
         """Mail this preview to the company's summary recipients."""
         self.ensure_one()
-        company = self.company_id
-        emails = [p.email for p in company.reminder_report_partner_ids if p.email]
-        if not emails:
-            return self.env["mail.mail"]
         template = self.env.ref("invoice_reminders.mail_template_reminder_forewarning")
         rendered = template._generate_template(self.ids, ["subject", "body_html"])[self.id]
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                {
-                    "subject": rendered["subject"],
-                    "body_html": rendered["body_html"],
-                    "email_from": company.reminder_email_from or company.email_formatted,
-                    "email_to": ", ".join(emails),
-                    "auto_delete": False,
-                    "mail_server_id": company.reminder_mail_server_id.id or False,
-                }
-            )
-        )
-        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
-        return mail
+        return self.company_id._reminder_mail_owners(rendered["subject"], rendered["body_html"])

@@ -1,5 +1,4 @@
 from odoo import _, api, fields, models
-from odoo.tools.misc import format_amount
 
 from .invoice_reminder_preview import SKIP_REASONS
 
@@ -60,18 +59,11 @@ class InvoiceReminderPreviewLine(models.TransientModel):
 
     @api.depends("amounts_json", "totals_json")
     def _compute_amounts_display(self):
-        currencies = {
-            currency.name: currency
-            for currency in self.env["res.currency"].with_context(active_test=False).search([])
-        }
+        Currency = self.env["res.currency"]
         for line in self:
-            line.amounts_display = " · ".join(
-                format_amount(self.env, amount, currencies[name])
-                for name, amount in sorted((line.amounts_json or {}).items())
-            )
-            line.totals_display = " · ".join(
-                format_amount(self.env, total["net"], currencies[name])
-                for name, total in sorted((line.totals_json or {}).items())
+            line.amounts_display = Currency._reminder_format_amounts(line.amounts_json or {})
+            line.totals_display = Currency._reminder_format_amounts(
+                {name: total["net"] for name, total in (line.totals_json or {}).items()}
             )
 
     @api.model

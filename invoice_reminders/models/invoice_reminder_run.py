@@ -8,7 +8,6 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import split_every
-from odoo.tools.misc import format_amount
 
 from .. import rules
 
@@ -72,9 +71,8 @@ class InvoiceReminderRun(models.Model):
     @api.depends("digest_ids.totals_json", "digest_ids.state")
     def _compute_totals_display(self):
         for run in self:
-            run.totals_display = " · ".join(
-                format_amount(self.env, total["amount"], total["currency"])
-                for total in run._summary_totals()
+            run.totals_display = self.env["res.currency"]._reminder_format_amounts(
+                {total["currency"]: total["amount"] for total in run._summary_totals()}
             )
 
     # ------------------------------------------------------------------
@@ -864,33 +862,15 @@ class InvoiceReminderRun(models.Model):
 
     def _send_summary(self):
         self.ensure_one()
-        partners = self.company_id.reminder_report_partner_ids
-        emails = [p.email for p in partners if p.email]
-        if not emails:
-            self.report_sent = False
-            return
         template = self.env.ref("invoice_reminders.mail_template_reminder_summary")
         rendered = template._generate_template(self.ids, ["subject", "body_html", "email_from"])[
             self.id
         ]
-        company = self.company_id
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                {
-                    "subject": rendered["subject"],
-                    "body_html": rendered["body_html"],
-                    "email_from": company.reminder_email_from
-                    or rendered.get("email_from")
-                    or company.email_formatted,
-                    "email_to": ", ".join(emails),
-                    "auto_delete": False,
-                    "mail_server_id": company.reminder_mail_server_id.id or False,
-                    "model": self._name,
-                    "res_id": self.id,
-                }
-            )
+        mail = self.company_id._reminder_mail_owners(
+            rendered["subject"],
+            rendered["body_html"],
+            email_from=rendered.get("email_from"),
+            model=self._name,
+            res_id=self.id,
         )
-        self.write({"report_mail_id": mail.id, "report_sent": True})
-        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        self.write({"report_mail_id": mail.id, "report_sent": bool(mail)})

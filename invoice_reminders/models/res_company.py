@@ -115,3 +115,30 @@ class ResCompany(models.Model):
                 continue
             policy = template.sudo().copy({"company_id": company.id, "name": template.name})
             company.sudo().reminder_policy_id = policy
+
+    def _reminder_mail_owners(self, subject, body_html, email_from=False, **vals):
+        """Queue a mail to the summary recipients, through the reminders' server.
+
+        :returns: the ``mail.mail``, empty when no recipient has an address
+        """
+        self.ensure_one()
+        emails = [partner.email for partner in self.reminder_report_partner_ids if partner.email]
+        if not emails:
+            return self.env["mail.mail"]
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": subject,
+                    "body_html": body_html,
+                    "email_from": self.reminder_email_from or email_from or self.email_formatted,
+                    "email_to": ", ".join(emails),
+                    "auto_delete": False,
+                    "mail_server_id": self.reminder_mail_server_id.id or False,
+                    **vals,
+                }
+            )
+        )
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+        return mail

@@ -1,6 +1,7 @@
+from collections import defaultdict
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools.misc import format_amount
 
 from .. import rules
 
@@ -144,14 +145,14 @@ class ResPartner(models.Model):
             """,
             (company.id, list(partner_ids), fields.Date.context_today(self)),
         )
-        amounts = {}
+        amounts = defaultdict(dict)
         Currency = self.env["res.currency"]
         for partner_id, currency_id, amount in self.env.cr.fetchall():
-            text = format_amount(self.env, amount, Currency.browse(currency_id))
-            amounts[partner_id] = (
-                f"{amounts[partner_id]} · {text}" if partner_id in amounts else text
-            )
-        return amounts
+            amounts[partner_id][Currency.browse(currency_id)] = amount
+        return {
+            partner_id: Currency._reminder_format_amounts(by_currency)
+            for partner_id, by_currency in amounts.items()
+        }
 
     def _search_reminder_next_date(self, operator, value):
         company = self.env.company
@@ -160,7 +161,7 @@ class ResPartner(models.Model):
         dates = {pid: date for pid, (date, _level) in by_partner.items()}
         matching = rules.filter_dates(dates, operator, value)
         if matching is None:  # "is set" / "is not set"
-            operator_in = "in" if (operator == "=") != (value is False) else "not in"
+            operator_in = rules.is_set_operator(operator, value)
             return [("commercial_partner_id", operator_in, list(dates))]
         return [("commercial_partner_id", "in", matching)]
 
@@ -173,7 +174,7 @@ class ResPartner(models.Model):
             self.env["invoice.reminder.level"]._reminder_level_ids(operator, value),
         )
         if matching is None:  # "is set" / "is not set"
-            operator_in = "in" if (operator == "=") != (value is False) else "not in"
+            operator_in = rules.is_set_operator(operator, value)
             return [("commercial_partner_id", operator_in, list(by_partner))]
         return [("commercial_partner_id", "in", matching)]
 

@@ -148,6 +148,15 @@ class TestAdoption(ReminderRunCommon):
         self.wizard(selection_mode="all", include_manual=True).action_confirm()
         self.assertTrue(off.reminder_included)
 
+    def test_invoice_created_switched_off_counts_as_by_hand(self):
+        created_off = self.make_invoice(
+            partner=self.alpha, due_date="2025-12-01", company=self.live, reminder_included=False
+        )
+        self.assertTrue(created_off.reminder_manual)
+        self.assertFalse(self.make_invoice(partner=self.alpha, company=self.live).reminder_manual)
+        self.wizard(selection_mode="all").action_confirm()
+        self.assertFalse(created_off.reminder_included)
+
     def test_confirm_with_nothing_selected_writes_nothing(self):
         wizard = self.wizard(selection_mode="customers")
         with self.assertRaisesRegex(UserError, "No invoice is selected"):

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.tools.misc import format_amount
 
 
 class InvoiceReminderActivationCustomer(models.TransientModel):
@@ -32,12 +31,7 @@ class InvoiceReminderActivationCustomer(models.TransientModel):
 
     @api.depends("amounts_json")
     def _compute_amounts_display(self):
-        currencies = {
-            currency.name: currency
-            for currency in self.env["res.currency"].with_context(active_test=False).search([])
-        }
         for line in self:
-            line.amounts_display = " · ".join(
-                format_amount(self.env, amount, currencies[name])
-                for name, amount in sorted((line.amounts_json or {}).items())
+            line.amounts_display = self.env["res.currency"]._reminder_format_amounts(
+                line.amounts_json or {}
             )
