@@ -51,6 +51,8 @@ SHARE_EXCLUDED = 0.02  # invoices switched off by hand
 SHARE_PAID = 0.15
 SHARE_PARTIAL = 0.10
 SHARE_CREDIT_NOTES = 0.02  # credit notes, as a share of the invoices
+SHARE_PAUSED = 0.10  # customers whose reminders are paused
+SHARE_PROMISED = 0.05  # open invoices under a promise to pay
 
 
 # ---------------------------------------------------------------------------
@@ -458,10 +460,13 @@ def generate(env, customers=DEFAULT_CUSTOMERS, invoices=DEFAULT_INVOICES, seed=4
          WHERE d.id = x.digest_id
         """
     )
+    paused, promised = _collections_control(env, company, today)
     cr.execute("ANALYZE")
     env.invalidate_all()
     env.registry.clear_cache()
     return {
+        "customers_paused": paused,
+        "invoices_promised": promised,
         "customers": customers,
         "invoices": invoices,
         "credit_notes": counts["credit_notes"],
@@ -472,6 +477,46 @@ def generate(env, customers=DEFAULT_CUSTOMERS, invoices=DEFAULT_INVOICES, seed=4
         "history_lines": len(history),
         "company_id": company.id,
     }
+
+
+def _collections_control(env, company, today):
+    """What collections staff leave behind: 10% of the customers paused, 5% of the
+    open invoices under a promise to pay (one promise each), all still running."""
+    cr = env.cr
+    cr.execute(
+        """
+        UPDATE res_partner SET reminder_pause_until = %s, reminder_pause_reason = 'plan'
+         WHERE id IN (SELECT DISTINCT commercial_partner_id FROM account_move
+                       WHERE company_id = %s AND name LIKE 'BENCH/%%')
+           AND id %% %s = 0
+        """,
+        (today + timedelta(days=30), company.id, round(1 / SHARE_PAUSED)),
+    )
+    paused = cr.rowcount
+    cr.execute(
+        """
+        WITH chosen AS (
+            SELECT id, commercial_partner_id, currency_id, amount_residual
+              FROM account_move
+             WHERE company_id = %s AND name LIKE 'BENCH/%%' AND move_type = 'out_invoice'
+               AND payment_state IN ('not_paid', 'partial') AND id %% %s = 0
+        ), promises AS (
+            INSERT INTO invoice_reminder_promise
+                (partner_id, company_id, currency_id, amount, date, grace_days, residual_start,
+                 state, create_uid, write_uid, create_date, write_date)
+            SELECT commercial_partner_id, %s, currency_id, amount_residual, %s, 3, amount_residual,
+                   'open', 1, 1, now(), now()
+              FROM chosen ORDER BY id
+            RETURNING id
+        )
+        INSERT INTO invoice_reminder_promise_move_rel (promise_id, move_id)
+        SELECT p.id, c.id
+          FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM promises) p
+          JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM chosen) c ON c.n = p.n
+        """,
+        (company.id, round(1 / SHARE_PROMISED), company.id, today + timedelta(days=10)),
+    )
+    return paused, cr.rowcount
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,8 @@
         "views/invoice_reminder_templates.xml",
         "views/invoice_reminder_preview_views.xml",
         "wizards/invoice_reminder_activation_views.xml",
+        "wizards/invoice_reminder_pause_views.xml",
+        "views/invoice_reminder_promise_views.xml",
         "views/invoice_reminder_policy_views.xml",
         "views/invoice_reminder_digest_views.xml",
         "views/res_partner_views.xml",
@@ -25,6 +27,7 @@
         "report/invoice_reminder_statement_templates.xml",
         "report/invoice_reminder_preview_report.xml",
         "data/mail_template_forewarning_data.xml",
+        "data/mail_template_thanks_data.xml",
     ],
     "assets": {
         "web.assets_tests": [

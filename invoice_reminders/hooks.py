@@ -21,9 +21,13 @@ def pre_init_hook(env):
         """
         ALTER TABLE account_move
         ADD COLUMN IF NOT EXISTS reminder_included boolean DEFAULT false,
-        ADD COLUMN IF NOT EXISTS reminder_manual boolean DEFAULT false
+        ADD COLUMN IF NOT EXISTS reminder_manual boolean DEFAULT false,
+        ADD COLUMN IF NOT EXISTS reminder_disputed boolean DEFAULT false,
+        ADD COLUMN IF NOT EXISTS reminder_dispute_note varchar,
+        ADD COLUMN IF NOT EXISTS reminder_pause_until date,
+        ADD COLUMN IF NOT EXISTS reminder_pause_reason varchar,
+        ADD COLUMN IF NOT EXISTS reminder_pause_note varchar,
+        ADD COLUMN IF NOT EXISTS reminder_thanked boolean DEFAULT false
         """
     )
-    _logger.info(
-        "invoice_reminders: columns account_move.reminder_included and reminder_manual created"
-    )
+    _logger.info("invoice_reminders: columns of account_move created (reminder_included, ...)")

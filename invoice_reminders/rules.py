@@ -39,6 +39,9 @@ REASON_COMPANY_DISABLED = "company_disabled"
 REASON_NO_DATE = "no_date"
 REASON_NOT_DUE = "not_due_yet"
 REASON_TOO_OLD = "too_old"
+REASON_DISPUTED = "disputed"
+REASON_PAUSED = "paused"
+REASON_PROMISED = "promised"
 
 KIND_INVOICE = "invoice"
 KIND_CREDIT = "credit"
@@ -105,11 +108,16 @@ def ineligibility_reason(
     days_after_due: int,
     stop_after_months: int,
     stop_on: str,
+    disputed: bool = False,
+    paused_until: date | None = None,
+    promised_until: date | None = None,
 ) -> str | None:
     """Why an invoice must not be reminded today (a ``REASON_*`` code), or None.
 
     The checks run in a fixed order, the first one that fails gives the reason.
-    ``stop_after_months`` of 0 means reminders never stop.
+    ``stop_after_months`` of 0 means reminders never stop.  ``paused_until``
+    (the invoice's or its customer's pause) and ``promised_until`` (a promise
+    to pay, grace included) hold reminders back up to and including that day.
 
     >>> ineligibility_reason(date(2026, 2, 2), move_type="out_invoice", state="posted",
     ...     payment_state="not_paid", amount_total=100, amount_residual=100, included=True,
@@ -130,10 +138,16 @@ def ineligibility_reason(
         return REASON_PARTIAL
     if not included:
         return REASON_EXCLUDED
+    if disputed:
+        return REASON_DISPUTED
     if not partner_enabled:
         return REASON_PARTNER_DISABLED
     if not company_enabled:
         return REASON_COMPANY_DISABLED
+    if is_paused(today, paused_until):
+        return REASON_PAUSED
+    if is_paused(today, promised_until):
+        return REASON_PROMISED
     ref = reference_date(due_date, invoice_date)
     if ref is None:
         return REASON_NO_DATE
@@ -142,6 +156,15 @@ def ineligibility_reason(
     if (stop_after_months or 0) > 0 and today > add_months(ref, stop_after_months):
         return REASON_TOO_OLD
     return None
+
+
+def is_paused(today: date, until: date | None) -> bool:
+    """A pause holds up to and including its last day.
+
+    >>> is_paused(date(2026, 2, 2), date(2026, 2, 2)), is_paused(date(2026, 2, 3), date(2026, 2, 2))
+    (True, False)
+    """
+    return bool(until) and today <= until
 
 
 def is_eligible(today: date, **kwargs) -> bool:
@@ -193,6 +216,38 @@ def ladder_level(days: int, delays: Sequence[int], last_level: int | None) -> in
     if reached is None or reached <= last_level:
         return last_level
     return min(reached, last_level + 1)
+
+
+def resumed_level(level: int | None, last_level: int | None, levels: int) -> int | None:
+    """The level after a broken promise to pay: the ladder resumes one level above
+    the last reminder, whatever the days overdue (the last level repeats).
+
+    >>> resumed_level(0, 0, 3), resumed_level(None, None, 3), resumed_level(2, 2, 3)
+    (1, 0, 2)
+    """
+    floor = 0 if last_level is None else min(last_level + 1, levels - 1)
+    return max(level if level is not None else floor, floor)
+
+
+def promise_outcome(
+    today: date, until: date, promised: float, paid: float, tolerance: float = _TOLERANCE
+) -> str:
+    """``open`` until the promise's date (grace included) has passed, then ``kept``
+    when the payments reached the promised amount, else ``broken``.  A promise
+    paid in full early is kept at once.
+
+    >>> promise_outcome(date(2026, 3, 1), date(2026, 2, 20), 500, 500)
+    'kept'
+    >>> promise_outcome(date(2026, 3, 1), date(2026, 2, 20), 500, 200)
+    'broken'
+    >>> promise_outcome(date(2026, 2, 10), date(2026, 2, 20), 500, 200)
+    'open'
+    """
+    if paid >= promised - tolerance:
+        return "kept"
+    if today > until:
+        return "broken"
+    return "open"
 
 
 def check_levels(delays: Sequence[int]) -> str | None:
@@ -416,6 +471,7 @@ _FINAL_REASONS = frozenset(
         REASON_PAID,
         REASON_PARTIAL,
         REASON_EXCLUDED,
+        REASON_DISPUTED,
         REASON_PARTNER_DISABLED,
         REASON_COMPANY_DISABLED,
         REASON_NO_DATE,

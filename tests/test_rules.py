@@ -35,6 +35,9 @@ def test_constants(rules):
         "REASON_NO_DATE": "no_date",
         "REASON_NOT_DUE": "not_due_yet",
         "REASON_TOO_OLD": "too_old",
+        "REASON_DISPUTED": "disputed",
+        "REASON_PAUSED": "paused",
+        "REASON_PROMISED": "promised",
     }
 
 

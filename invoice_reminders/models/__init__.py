@@ -17,3 +17,4 @@ from . import ir_module_module
 from . import invoice_reminder_preview
 from . import invoice_reminder_preview_line
 from . import res_currency
+from . import invoice_reminder_promise

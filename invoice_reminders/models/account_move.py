@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .. import rules
+from .res_partner import PAUSE_REASONS
 
 
 class AccountMove(models.Model):
@@ -24,6 +25,36 @@ class AccountMove(models.Model):
         readonly=True,
         help="Someone switched this invoice's payment reminders on or off by hand: the "
         "activation wizard leaves it as it is unless asked otherwise.",
+    )
+    reminder_disputed = fields.Boolean(
+        string="Disputed",
+        copy=False,
+        tracking=True,
+        help="The customer disputes this invoice: it is kept out of payment reminders and "
+        "statements until the dispute is resolved (unchecked).",
+    )
+    reminder_dispute_note = fields.Char(string="Dispute", copy=False, tracking=True)
+    reminder_pause_until = fields.Date(
+        string="Reminders Paused Until",
+        copy=False,
+        tracking=True,
+        help="This invoice is left out of payment reminders up to this day included.",
+    )
+    reminder_pause_reason = fields.Selection(PAUSE_REASONS, string="Pause Reason", copy=False)
+    reminder_pause_note = fields.Char(string="Pause Note", copy=False)
+    reminder_thanked = fields.Boolean(
+        string="Thanked",
+        copy=False,
+        readonly=True,
+        help="The customer was thanked for paying this reminded invoice.",
+    )
+    reminder_promise_ids = fields.Many2many(
+        "invoice.reminder.promise",
+        "invoice_reminder_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises to Pay",
+        readonly=True,
     )
     reminder_partner_enabled = fields.Boolean(
         related="commercial_partner_id.reminder_enabled",
@@ -114,3 +145,21 @@ class AccountMove(models.Model):
         if "reminder_included" in vals and not self.env.context.get("invoice_reminder_activation"):
             vals = dict(vals, reminder_manual=True)
         return super().write(vals)
+
+    def action_reminder_pause(self):
+        """Pause reminders of these invoices until a date, with a reason."""
+        return self.env["invoice.reminder.pause"]._get_wizard_action(moves=self)
+
+    def action_reminder_resume(self):
+        self.write(
+            {
+                "reminder_pause_until": False,
+                "reminder_pause_reason": False,
+                "reminder_pause_note": False,
+            }
+        )
+
+    def action_reminder_promise(self):
+        """Record a promise to pay this invoice."""
+        self.ensure_one()
+        return self.env["invoice.reminder.promise"]._get_form_action(moves=self)

@@ -84,6 +84,18 @@ class InvoiceReminderPolicy(models.Model):
         help="The last period whose forewarning was sent.",
     )
     company_reminder_enabled = fields.Boolean(related="company_id.reminder_enabled")
+    promise_grace_days = fields.Integer(
+        string="Promise Grace (Days)",
+        default=3,
+        help="Days after a promise to pay's date before it counts as broken and reminders resume.",
+    )
+    thanks_template_id = fields.Many2one(
+        "mail.template",
+        string="Thank-You Email",
+        domain="[('model', '=', 'res.partner')]",
+        help="Sent once to a customer whose reminded invoices have been fully paid "
+        "(one email per customer per day). Empty: no thank-you.",
+    )
     level_count = fields.Integer(compute="_compute_level_count")
     next_send_date = fields.Datetime(
         compute="_compute_next_send_date",

@@ -7,6 +7,7 @@ SKIP_REASONS = [
     ("no_email", "No email address"),
     ("invalid_email", "Invalid email address"),
     ("disabled", "Reminders off"),
+    ("paused", "Paused"),
 ]
 
 

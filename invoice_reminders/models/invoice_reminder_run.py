@@ -6,8 +6,9 @@ from contextlib import closing
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import split_every
+from odoo.tools.misc import format_date
 
 from .. import rules
 
@@ -130,8 +131,13 @@ class InvoiceReminderRun(models.Model):
         companies = self.env["res.company"].search([("reminder_enabled", "=", True)])
         for company in companies:
             self.with_company(company)._send_company_digests(company)
+            self.with_company(company)._send_thanks(company)
         # summaries of runs whose mails have been through the queue
         self.search([("state", "=", "sending")])._finish_if_delivered()
+        # reminders sent by hand after their run was done follow their mail too
+        self.env["invoice.reminder.digest"].search(
+            [("state", "=", "queued"), ("mail_id", "!=", False), ("run_id.state", "=", "done")]
+        )._update_from_mails()
 
     def _send_company_digests(self, company, now=None, batch_size=BATCH_SIZE, max_batches=None):
         """Create the runs due now for ``company`` and process them."""
@@ -223,6 +229,7 @@ class InvoiceReminderRun(models.Model):
             return
         try:
             today = self._local_today(now)
+            self._update_promises(today)
             todo = self._todo_partners()
             total = len(todo)
             processed = 0
@@ -244,6 +251,12 @@ class InvoiceReminderRun(models.Model):
         self.env.ref("invoice_reminders.ir_cron_send_reminder_digests")._trigger(
             fields.Datetime.now() + timedelta(minutes=5)
         )
+
+    def _update_promises(self, today):
+        """Decide the promises to pay of this company whose time has come."""
+        self.env["invoice.reminder.promise"].sudo().search(
+            [("company_id", "=", self.company_id.id), ("state", "=", "open")]
+        )._update_states(today)
 
     def _todo_partners(self):
         """Customers of this run still to process: neither reminded nor skipped yet."""
@@ -288,13 +301,36 @@ class InvoiceReminderRun(models.Model):
             elif reason == rules.REASON_PARTNER_DISABLED:
                 entry["skip"] = "disabled"
                 entry["excluded"].append(row)
+            elif reason == rules.REASON_PAUSED and rules.is_paused(
+                today, row["partner_pause_until"]
+            ):
+                # the customer is paused: reported with what it owes
+                entry["skip"] = "paused"
+                entry["detail"] = self._pause_detail(row)
+                entry["excluded"].append(row)
         # customers with nothing to remind and no reason to report are left out
         return {pid: entry for pid, entry in result.items() if entry["invoices"] or entry["skip"]}
+
+    def _pause_detail(self, row):
+        reasons = dict(
+            self.env["res.partner"]
+            ._fields["reminder_pause_reason"]
+            ._description_selection(self.env)
+        )
+        return _(
+            "Paused until %(date)s (%(reason)s)",
+            date=format_date(self.env, row["partner_pause_until"]),
+            reason=reasons.get(row["partner_pause_reason"]) or _("no reason given"),
+        )
 
     def _eligibility_facts(self, row):
         """The keyword arguments of ``rules.ineligibility_reason`` for an invoice row."""
         policy = self.policy_id
+        pauses = [day for day in (row["reminder_pause_until"], row["partner_pause_until"]) if day]
         return {
+            "disputed": row["reminder_disputed"],
+            "paused_until": max(pauses, default=None),
+            "promised_until": row["promised_until"],
             "move_type": row["move_type"],
             "state": row["state"],
             "payment_state": row["payment_state"],
@@ -319,7 +355,10 @@ class InvoiceReminderRun(models.Model):
             """
             SELECT m.id, m.commercial_partner_id, m.name, m.invoice_date, m.invoice_date_due,
                    m.currency_id, m.amount_total, m.amount_residual, m.payment_state,
-                   m.state, m.move_type, m.reminder_included, p.reminder_enabled
+                   m.state, m.move_type, m.reminder_included, p.reminder_enabled,
+                   m.reminder_disputed, m.reminder_pause_until,
+                   p.reminder_pause_until AS partner_pause_until,
+                   p.reminder_pause_reason AS partner_pause_reason
               FROM account_move m
               JOIN res_partner p ON p.id = m.commercial_partner_id
              WHERE m.company_id = %s
@@ -332,7 +371,30 @@ class InvoiceReminderRun(models.Model):
             """,
             (self.company_id.id, list(partner_ids)),
         )
-        return cr.dictfetchall()
+        rows = cr.dictfetchall()
+        promises = self._promises([row["id"] for row in rows])
+        for row in rows:
+            row["promised_until"], row["promise_broken_on"] = promises.get(row["id"], (None, None))
+        return rows
+
+    def _promises(self, move_ids):
+        """``{move_id: (open promise's last day, last broken promise's date)}``."""
+        if not move_ids:
+            return {}
+        self.env["invoice.reminder.promise"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT rel.move_id,
+                   max(p.date + coalesce(p.grace_days, 0)) FILTER (WHERE p.state = 'open'),
+                   max(p.state_date) FILTER (WHERE p.state = 'broken')
+              FROM invoice_reminder_promise_move_rel rel
+              JOIN invoice_reminder_promise p ON p.id = rel.promise_id
+             WHERE rel.move_id = ANY(%s)
+             GROUP BY rel.move_id
+            """,
+            (list(move_ids),),
+        )
+        return {move_id: (until, broken) for move_id, until, broken in self.env.cr.fetchall()}
 
     def _resolve_policies(self, partner_ids):
         """Which policy applies to each commercial partner, for this run's company."""
@@ -375,11 +437,18 @@ class InvoiceReminderRun(models.Model):
 
     def _last_levels(self, move_ids):
         """Level index last sent (or queued) for each invoice, in earlier periods of this policy."""
+        return {
+            move_id: level for move_id, (level, _period) in self._last_reminders(move_ids).items()
+        }
+
+    def _last_reminders(self, move_ids):
+        """``{move_id: (level index, period)}`` of the last reminder of each invoice, in
+        earlier periods of this policy (sent or queued)."""
         if not move_ids:
             return {}
         self.env.cr.execute(
             """
-            SELECT l.move_id, max(l.level_index)
+            SELECT l.move_id, max(l.level_index), max(d.period)
               FROM invoice_reminder_digest_line l
               JOIN invoice_reminder_digest d ON d.id = l.digest_id
              WHERE d.policy_id = %s
@@ -391,7 +460,7 @@ class InvoiceReminderRun(models.Model):
             """,
             (self.policy_id.id, self.period, list(move_ids)),
         )
-        return dict(self.env.cr.fetchall())
+        return {move_id: (level, period) for move_id, level, period in self.env.cr.fetchall()}
 
     def _credits(self, partner_ids):
         """Open credits (credit notes, unreconciled payments) per commercial partner."""
@@ -482,6 +551,7 @@ class InvoiceReminderRun(models.Model):
                 "run_id": self.id,
                 "partner_id": entry["partner_id"],
                 "reason": entry["skip"],
+                "amounts_json": entry["amounts"],
                 **({"detail": entry["detail"]} if entry.get("detail") else {}),
             }
             for entry in plan
@@ -513,7 +583,7 @@ class InvoiceReminderRun(models.Model):
         currencies = {}
 
         move_ids = [inv["id"] for entry in candidates.values() for inv in entry["invoices"]]
-        last_levels = self._last_levels(move_ids)
+        last_reminders = self._last_reminders(move_ids)
         partner_ids = list(candidates)
         recipients = self._recipients(partner_ids)
         credits = self._credits(partner_ids)
@@ -536,7 +606,7 @@ class InvoiceReminderRun(models.Model):
                     {
                         "partner_id": partner_id,
                         "skip": entry["skip"],
-                        "detail": None,
+                        "detail": entry.get("detail"),
                         "digest": None,
                         "amounts": self._amounts_by_currency(entry["excluded"], currencies),
                     }
@@ -544,7 +614,12 @@ class InvoiceReminderRun(models.Model):
                 continue
             lines = []
             for inv in entry["invoices"]:
-                level = rules.ladder_level(inv["days_overdue"], delays, last_levels.get(inv["id"]))
+                last_level, last_period = last_reminders.get(inv["id"], (None, None))
+                level = rules.ladder_level(inv["days_overdue"], delays, last_level)
+                broken_on = inv["promise_broken_on"]
+                if broken_on and (last_period is None or broken_on > last_period):
+                    # a promise broken since the last reminder: one level up
+                    level = rules.resumed_level(level, last_level, len(delays))
                 if level is None:
                     continue
                 lines.append((inv, level))
@@ -665,6 +740,190 @@ class InvoiceReminderRun(models.Model):
         )
 
     # ------------------------------------------------------------------
+    # One customer by hand: send now, skip this period, thank
+    # ------------------------------------------------------------------
+
+    def _check_manager(self):
+        if not self.env.su and not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(_("Only accounting managers can send payment reminders now."))
+
+    @api.model
+    def _current_run_of(self, partner):
+        """The run of the current period of ``partner``'s policy, created if missing."""
+        company = self.env.company
+        policy = partner._reminder_policy(company)
+        if not policy:
+            raise UserError(
+                _("%(customer)s has no reminder policy.", customer=partner.display_name)
+            )
+        now = fields.Datetime.now()
+        if not policy._period_allowed(now):
+            raise UserError(
+                _(
+                    "Payment reminders of %(company)s are off, or were switched on after the "
+                    "current period began: nothing is sent for it.",
+                    company=company.name,
+                )
+            )
+        return self.sudo()._get_or_create(policy, now), now
+
+    @api.model
+    def _send_customer_now(self, partner):
+        """Build and queue ``partner``'s reminder of the current period, once."""
+        self._check_manager()
+        run, now = self._current_run_of(partner)
+        Digest = self.env["invoice.reminder.digest"].sudo()
+        domain = [
+            ("partner_id", "=", partner.id),
+            ("policy_id", "=", run.policy_id.id),
+            ("period", "=", run.period),
+        ]
+        if Digest.search_count(domain):
+            return self._notify(
+                _("%(customer)s was already reminded in this period.", customer=partner.name),
+                "info",
+            )
+        if not run._lock():
+            raise UserError(_("The reminders of this period are being built right now: try again."))
+        try:
+            # sending by hand takes back a skip of this period
+            run.skip_ids.filtered(lambda skip: skip.partner_id == partner).unlink()
+            today = run._local_today(now)
+            run._build_batch(run._collect_candidates(today, [partner.id]), today)
+        finally:
+            run._unlock()
+        digest = Digest.search(domain)
+        if digest.mail_id:
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+            return self._notify(
+                _("The reminder of %(customer)s is on its way.", customer=partner.name), "success"
+            )
+        skip = run.skip_ids.filtered(lambda skip: skip.partner_id == partner)
+        reason = (
+            dict(skip._fields["reason"]._description_selection(self.env)).get(skip.reason)
+            if skip
+            else digest.error or _("no invoice to remind today")
+        )
+        return self._notify(
+            _(
+                "Nothing was sent to %(customer)s: %(reason)s.",
+                customer=partner.name,
+                reason=reason,
+            ),
+            "warning",
+        )
+
+    @api.model
+    def _skip_customer_period(self, partner):
+        """Leave ``partner`` out of the current period of its policy."""
+        self._check_manager()
+        run, _now = self._current_run_of(partner)
+        if (
+            self.env["invoice.reminder.digest"]
+            .sudo()
+            .search_count(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("policy_id", "=", run.policy_id.id),
+                    ("period", "=", run.period),
+                ]
+            )
+        ):
+            raise UserError(
+                _("%(customer)s was already reminded in this period.", customer=partner.name)
+            )
+        if not run.skip_ids.filtered(lambda skip: skip.partner_id == partner):
+            self.env["invoice.reminder.run.skip"].sudo().create(
+                {
+                    "run_id": run.id,
+                    "partner_id": partner.id,
+                    "reason": "skipped",
+                    "detail": _("by %(user)s", user=self.env.user.name),
+                }
+            )
+        return self._notify(
+            _(
+                "%(customer)s is left out of the reminders of %(period)s.",
+                customer=partner.name,
+                period=format_date(self.env, run.period),
+            ),
+            "success",
+        )
+
+    @api.model
+    def _notify(self, message, notification_type):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Payment reminders"),
+                "message": message,
+                "type": notification_type,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _send_thanks(self, company):
+        """Thank the customers whose reminded invoices are now fully paid, once a day."""
+        today = fields.Date.context_today(self.with_company(company))
+        self.env["account.move"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT m.id, m.commercial_partner_id
+              FROM account_move m
+              JOIN invoice_reminder_digest_line l ON l.move_id = m.id AND l.kind = 'invoice'
+              JOIN invoice_reminder_digest d ON d.id = l.digest_id AND d.state IN ('queued', 'sent')
+              JOIN res_partner p ON p.id = m.commercial_partner_id
+             WHERE m.company_id = %s
+               AND m.move_type = 'out_invoice'
+               AND m.payment_state IN ('paid', 'in_payment')
+               AND NOT m.reminder_thanked
+               AND (p.reminder_thanks_date IS NULL OR p.reminder_thanks_date < %s)
+            """,
+            (company.id, today),
+        )
+        moves_of = defaultdict(list)
+        for move_id, partner_id in self.env.cr.fetchall():
+            moves_of[partner_id].append(move_id)
+        if not moves_of:
+            return
+        Partner = self.env["res.partner"]
+        Move = self.env["account.move"]
+        recipients = self._recipients(list(moves_of))
+        policy_of = self.new({"company_id": company.id})._resolve_policies(set(moves_of))
+        for partner_id, move_ids in moves_of.items():
+            policy = self.env["invoice.reminder.policy"].browse(policy_of.get(partner_id))
+            template = policy.thanks_template_id
+            moves = Move.browse(move_ids)
+            to = [address for address in recipients[partner_id][0] if rules.is_valid_email(address)]
+            if not template or not to:
+                # nothing to send: these invoices are not waiting for thanks
+                moves.write({"reminder_thanked": True})
+                continue
+            partner = Partner.browse(partner_id)
+            rendered = template.with_context(
+                invoice_reminders_thanked_ids=move_ids
+            )._generate_template([partner_id], ["subject", "body_html"])[partner_id]
+            self.env["mail.mail"].sudo().create(
+                {
+                    "subject": rendered["subject"],
+                    "body_html": rendered["body_html"],
+                    "email_from": company.reminder_email_from or company.email_formatted,
+                    "email_to": ", ".join(to),
+                    "model": "res.partner",
+                    "res_id": partner_id,
+                    "message_type": "email_outgoing",
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                    "author_id": company.partner_id.id,
+                    "auto_delete": False,
+                    "mail_server_id": company.reminder_mail_server_id.id or False,
+                }
+            )
+            moves.write({"reminder_thanked": True})
+            partner.reminder_thanks_date = today
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+
+    # ------------------------------------------------------------------
     # When customers and invoices are reminded next
     # ------------------------------------------------------------------
 
@@ -770,6 +1029,7 @@ class InvoiceReminderRun(models.Model):
 
         def simulate():
             run = self.sudo()._get_or_create_period(policy, period)
+            run._update_promises(today)
             todo = run._todo_partners()
             if partner_ids is not None:
                 wanted = set(partner_ids)
@@ -859,6 +1119,27 @@ class InvoiceReminderRun(models.Model):
             for name, amount in sorted(totals.items())
             if name in by_name
         ]
+
+    def _summary_broken_promises(self):
+        """Promises to pay of this run's customers that broke since the previous period."""
+        self.ensure_one()
+        previous = self.search(
+            [("policy_id", "=", self.policy_id.id), ("period", "<", self.period)],
+            order="period desc",
+            limit=1,
+        )
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("state", "=", "broken"),
+            ("state_date", "<=", max(self.period, self.create_date.date())),
+        ]
+        if previous:
+            domain.append(("state_date", ">", previous.period))
+        promises = self.env["invoice.reminder.promise"].search(domain)
+        partners = set(self.digest_ids.partner_id.ids) | set(self.skip_ids.partner_id.ids)
+        return promises.filtered(
+            lambda promise: promise.partner_id.commercial_partner_id.id in partners
+        )
 
     def _send_summary(self):
         self.ensure_one()

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class InvoiceReminderRunSkip(models.Model):
@@ -16,6 +16,8 @@ class InvoiceReminderRunSkip(models.Model):
             ("no_email", "No email address"),
             ("invalid_email", "Invalid email address"),
             ("disabled", "Reminders off"),
+            ("paused", "Paused"),
+            ("skipped", "Skipped by hand"),
             ("template_error", "Template error"),
             ("document_error", "Document error"),
             ("error", "Error"),
@@ -23,3 +25,12 @@ class InvoiceReminderRunSkip(models.Model):
         required=True,
     )
     detail = fields.Text()
+    amounts_json = fields.Json(help="Amount due per currency of the invoices involved.")
+    amounts_display = fields.Char(string="Amount", compute="_compute_amounts_display")
+
+    @api.depends("amounts_json")
+    def _compute_amounts_display(self):
+        for skip in self:
+            skip.amounts_display = self.env["res.currency"]._reminder_format_amounts(
+                skip.amounts_json or {}
+            )

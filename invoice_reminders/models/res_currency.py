@@ -12,9 +12,7 @@ class ResCurrency(models.Model):
         Sorted by currency name; one query for the currencies given by name.
         """
         by_name = {key: amount for key, amount in amounts.items() if isinstance(key, str)}
-        records = {
-            currency: amount for currency, amount in amounts.items() if currency not in by_name
-        }
+        records = {key: amount for key, amount in amounts.items() if not isinstance(key, str)}
         if by_name:
             for currency in self.with_context(active_test=False).search(
                 [("name", "in", list(by_name))]

@@ -4,6 +4,14 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import rules
+from .invoice_reminder_digest import DIGEST_STATES
+
+PAUSE_REASONS = [
+    ("dispute", "Dispute"),
+    ("promise", "Promise to pay"),
+    ("plan", "Agreed payment plan"),
+    ("other", "Other"),
+]
 
 
 class ResPartner(models.Model):
@@ -25,6 +33,37 @@ class ResPartner(models.Model):
         check_company=True,
         help="This customer's own reminder ladder. When empty, the policy of its tags "
         "applies, else the company's default policy.",
+    )
+    reminder_pause_until = fields.Date(
+        string="Reminders Paused Until",
+        help="No payment reminder until this day included; they resume on their own the "
+        "day after, at the level where they stopped.",
+    )
+    reminder_pause_reason = fields.Selection(PAUSE_REASONS, string="Pause Reason")
+    reminder_pause_note = fields.Char(string="Pause Note")
+    reminder_paused = fields.Boolean(
+        string="Reminders Paused",
+        compute="_compute_reminder_paused",
+        search="_search_reminder_paused",
+    )
+    reminder_thanks_date = fields.Date(
+        string="Last Thank-You",
+        readonly=True,
+        copy=False,
+        help="When this customer was last thanked for paying reminded invoices.",
+    )
+    reminder_last_digest_id = fields.Many2one(
+        "invoice.reminder.digest",
+        string="Last Reminder",
+        compute="_compute_reminder_last_digest_id",
+    )
+    reminder_last_state = fields.Selection(
+        DIGEST_STATES, string="Last Reminder Status", compute="_compute_reminder_last_digest_id"
+    )
+    reminder_has_overdue = fields.Boolean(
+        string="Has Overdue Invoices",
+        compute="_compute_reminder_has_overdue",
+        search="_search_reminder_has_overdue",
     )
     reminder_next_date = fields.Date(
         string="Next Reminder",
@@ -80,6 +119,9 @@ class ResPartner(models.Model):
             "reminder_default",
             "reminder_policy_id",
             "reminder_cc",
+            "reminder_pause_until",
+            "reminder_pause_reason",
+            "reminder_pause_note",
         ]
 
     def _reminder_policy(self, company):
@@ -199,3 +241,89 @@ class ResPartner(models.Model):
         """Send this customer's next reminder to the user's own address, as a test."""
         self.ensure_one()
         return self.env["invoice.reminder.test.send"]._get_wizard_action(self)
+
+    # ------------------------------------------------------------------
+    # Collections control
+    # ------------------------------------------------------------------
+
+    @api.depends("reminder_pause_until")
+    def _compute_reminder_paused(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            until = partner.commercial_partner_id.reminder_pause_until
+            partner.reminder_paused = bool(until and until >= today)
+
+    def _search_reminder_paused(self, operator, value):
+        today = fields.Date.context_today(self)
+        paused = [("commercial_partner_id.reminder_pause_until", ">=", today)]
+        if (operator == "=") != bool(value):
+            return ["!", *paused]
+        return paused
+
+    def _compute_reminder_last_digest_id(self):
+        Digest = self.env["invoice.reminder.digest"]
+        for partner in self:
+            last = Digest.search(
+                [("partner_id", "=", partner.commercial_partner_id.id)],
+                order="period desc, id desc",
+                limit=1,
+            )
+            partner.reminder_last_digest_id = last
+            partner.reminder_last_state = last.state
+
+    def _compute_reminder_has_overdue(self):
+        overdue = set(self._reminder_overdue_partner_ids())
+        for partner in self:
+            partner.reminder_has_overdue = partner.commercial_partner_id.id in overdue
+
+    def _search_reminder_has_overdue(self, operator, value):
+        operator_in = "in" if (operator == "=") == bool(value) else "not in"
+        return [("id", operator_in, self._reminder_overdue_partner_ids())]
+
+    @api.model
+    def _reminder_overdue_partner_ids(self):
+        """Customers of the current company with an open invoice past its due date."""
+        self.env["account.move"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT commercial_partner_id
+              FROM account_move
+             WHERE company_id = %s
+               AND move_type = 'out_invoice'
+               AND state = 'posted'
+               AND payment_state NOT IN ('paid', 'in_payment', 'reversed')
+               AND amount_residual > 0
+               AND coalesce(invoice_date_due, invoice_date) < %s
+            """,
+            (self.env.company.id, fields.Date.context_today(self)),
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def action_reminder_pause(self):
+        """Pause this customer's reminders until a date, with a reason."""
+        return self.env["invoice.reminder.pause"]._get_wizard_action(partners=self)
+
+    def action_reminder_resume(self):
+        self.commercial_partner_id.write(
+            {
+                "reminder_pause_until": False,
+                "reminder_pause_reason": False,
+                "reminder_pause_note": False,
+            }
+        )
+        for partner in self.commercial_partner_id:
+            partner.message_post(body=_("Payment reminders resumed."))
+
+    def action_reminder_promise(self):
+        """Record a promise to pay of this customer."""
+        return self.env["invoice.reminder.promise"]._get_form_action(partner=self)
+
+    def action_reminder_send_now(self):
+        """Send this customer's reminder of the current period now (once per period)."""
+        self.ensure_one()
+        return self.env["invoice.reminder.run"]._send_customer_now(self.commercial_partner_id)
+
+    def action_reminder_skip_period(self):
+        """Skip this customer in the current period of its policy."""
+        self.ensure_one()
+        return self.env["invoice.reminder.run"]._skip_customer_period(self.commercial_partner_id)

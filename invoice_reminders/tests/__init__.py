@@ -10,3 +10,4 @@ from . import test_bench
 from . import test_mail_template
 from . import test_adoption
 from . import test_preview
+from . import test_collections

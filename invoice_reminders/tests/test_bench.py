@@ -32,6 +32,12 @@ class TestBenchmark(TransactionCase):
                AND m.payment_state IN ('not_paid', 'partial') AND m.reminder_included
                AND p.reminder_enabled AND p.email IS NOT NULL
                AND current_date - m.invoice_date_due BETWEEN 7 AND 360
+               AND (p.reminder_pause_until IS NULL OR p.reminder_pause_until < current_date)
+               AND NOT EXISTS (
+                   SELECT 1 FROM invoice_reminder_promise_move_rel rel
+                     JOIN invoice_reminder_promise pr ON pr.id = rel.promise_id
+                    WHERE rel.move_id = m.id AND pr.state = 'open'
+                      AND pr.date + pr.grace_days >= current_date)
             """,
             (company.id,),
         )
@@ -43,6 +49,8 @@ class TestBenchmark(TransactionCase):
         self.assertEqual(created["credit_notes"], 20)
         self.assertGreater(created["paid"], 0)
         self.assertGreater(created["partial"], 0)
+        self.assertGreater(created["customers_paused"], 0)
+        self.assertGreater(created["invoices_promised"], 0)
         company = self.env["res.company"].browse(created["company_id"])
         moves = self.env["account.move"].search(
             [("name", "=like", "BENCH/%"), ("company_id", "=", company.id)]
