@@ -403,9 +403,9 @@ def generate(env, customers=DEFAULT_CUSTOMERS, invoices=DEFAULT_INVOICES, seed=4
     cr.execute(
         """
         INSERT INTO invoice_reminder_digest
-            (partner_id, company_id, policy_id, period, level_id, state, email_to,
+            (partner_id, company_id, policy_id, period, kind, level_id, state, email_to,
              create_uid, create_date, write_uid, write_date)
-        SELECT pid, %s, %s, %s, %s, 'sent', 'history@bench.example',
+        SELECT pid, %s, %s, %s, 'digest', %s, 'sent', 'history@bench.example',
                1, now() at time zone 'UTC', 1, now() at time zone 'UTC'
           FROM unnest(%s::int[]) AS pid
         RETURNING partner_id, id

@@ -27,7 +27,9 @@ def pre_init_hook(env):
         ADD COLUMN IF NOT EXISTS reminder_pause_until date,
         ADD COLUMN IF NOT EXISTS reminder_pause_reason varchar,
         ADD COLUMN IF NOT EXISTS reminder_pause_note varchar,
-        ADD COLUMN IF NOT EXISTS reminder_thanked boolean DEFAULT false
+        ADD COLUMN IF NOT EXISTS reminder_thanked boolean DEFAULT false,
+        ADD COLUMN IF NOT EXISTS reminder_cadence varchar,
+        ADD COLUMN IF NOT EXISTS reminder_cadence_stop varchar DEFAULT 'paid'
         """
     )
     _logger.info("invoice_reminders: columns of account_move created (reminder_included, ...)")

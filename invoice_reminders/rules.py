@@ -43,6 +43,11 @@ REASON_DISPUTED = "disputed"
 REASON_PAUSED = "paused"
 REASON_PROMISED = "promised"
 
+CADENCE_DAILY = "daily"
+CADENCE_EVERY_3_DAYS = "every_3_days"
+CADENCE_BUSINESS_DAYS = "business_days"
+CADENCES = (CADENCE_DAILY, CADENCE_EVERY_3_DAYS, CADENCE_BUSINESS_DAYS)
+
 KIND_INVOICE = "invoice"
 KIND_CREDIT = "credit"
 
@@ -463,6 +468,75 @@ def upcoming_slots(
         slot = next_slot(schedule, slot, weekday, hour)
 
 
+# ---------------------------------------------------------------------------
+# Per-invoice cadence: an invoice reminded alone, outside the customer's digest
+# ---------------------------------------------------------------------------
+
+
+def cadence_due(cadence: str, day: date, last_sent: date | None) -> bool:
+    """Whether an invoice on its own ``cadence`` is reminded on ``day``.
+
+    ``last_sent`` is the day it was last reminded (None: never).  Every day
+    sends once a day; every 3rd day waits three days after the last send;
+    every business day sends Monday to Friday.
+
+    >>> cadence_due("daily", date(2026, 12, 2), date(2026, 12, 1))
+    True
+    >>> cadence_due("every_3_days", date(2026, 12, 3), date(2026, 12, 1))
+    False
+    >>> cadence_due("every_3_days", date(2026, 12, 4), date(2026, 12, 1))
+    True
+    >>> cadence_due("business_days", date(2026, 12, 5), None)  # a Saturday
+    False
+    """
+    if cadence not in CADENCES:
+        raise ValueError(f"unknown cadence {cadence!r}")
+    if last_sent is not None and last_sent >= day:
+        return False
+    if cadence == CADENCE_BUSINESS_DAYS:
+        return day.weekday() < 5
+    if cadence == CADENCE_EVERY_3_DAYS:
+        return last_sent is None or (day - last_sent).days >= 3
+    return True
+
+
+def cadence_level(days: int, delays: Sequence[int]) -> int | None:
+    """The level of an invoice on its own cadence: the level its days overdue
+    reached, since it is reminded too often to climb one level per reminder.
+
+    >>> cadence_level(30, [7, 21, 45]), cadence_level(3, [7, 21, 45])
+    (1, None)
+    """
+    return reached_level(days, delays) if delays else None
+
+
+def cadence_error(
+    cadence: str | None,
+    stop_on: str,
+    payment_state: str,
+    amount_total: float,
+    amount_residual: float,
+) -> str | None:
+    """What forbids a cadence on an invoice as it stands (a ``REASON_*``), or None.
+
+    >>> cadence_error("daily", "paid", "paid", 100, 0)
+    'paid'
+    >>> cadence_error("daily", "partial", "partial", 100, 40)
+    'partially_paid'
+    >>> cadence_error("daily", "paid", "partial", 100, 40) is None
+    True
+    """
+    if not cadence:
+        return None
+    if payment_state in _PAID_STATES or amount_residual <= _TOLERANCE:
+        return REASON_PAID
+    if stop_on == STOP_PARTIAL and (
+        payment_state == "partial" or amount_residual < amount_total - _TOLERANCE
+    ):
+        return REASON_PARTIAL
+    return None
+
+
 # reasons that time cannot lift: no later slot will remind the invoice
 _FINAL_REASONS = frozenset(
     {
@@ -508,6 +582,42 @@ def next_reminder(
             continue
         days = days_overdue(day, facts.get("due_date"), facts.get("invoice_date"))
         level = ladder_level(days, delays, last_level)
+        if level is not None:
+            return day, level
+    return None
+
+
+def next_cadence_reminder(
+    cadence: str,
+    first: date,
+    last_sent: date | None,
+    delays: Sequence[int],
+    limit: int = 400,
+    **facts,
+) -> tuple[date, int] | None:
+    """The first day from ``first`` on at which an invoice on its own ``cadence``
+    is reminded, and its level: :func:`cadence_due`, then the run's eligibility
+    (:func:`ineligibility_reason` with ``facts``) and :func:`cadence_level`.
+
+    >>> facts = dict(move_type="out_invoice", state="posted", payment_state="not_paid",
+    ...     amount_total=100, amount_residual=100, included=True, partner_enabled=True,
+    ...     company_enabled=True, due_date=date(2026, 11, 20), invoice_date=None,
+    ...     days_after_due=0, stop_after_months=12, stop_on="paid")
+    >>> next_cadence_reminder("every_3_days", date(2026, 12, 2), date(2026, 12, 1), [7], **facts)
+    (datetime.date(2026, 12, 4), 0)
+    """
+    for offset in range(limit):
+        day = first + timedelta(days=offset)
+        if not cadence_due(cadence, day, last_sent):
+            continue
+        reason = ineligibility_reason(day, **facts)
+        if reason in _FINAL_REASONS:
+            return None
+        if reason is not None:
+            continue
+        level = cadence_level(
+            days_overdue(day, facts.get("due_date"), facts.get("invoice_date")), delays
+        )
         if level is not None:
             return day, level
     return None

@@ -707,7 +707,7 @@ def test_expand_filename_none_value_is_empty(rules):
     ("name", "expected"),
     [
         ("Deco/Addict", "Deco_Addict"),
-        ("a\\b:c*d?e\"f<g>h|i", "a_b_c_d_e_f_g_h_i"),
+        ('a\\b:c*d?e"f<g>h|i', "a_b_c_d_e_f_g_h_i"),
         ("tab\there\nnew", "tab here new"),
         ("  spaced   out  ", "spaced out"),
         ("..hidden.", "hidden"),
@@ -734,3 +734,104 @@ def test_expand_filename_never_makes_a_path(rules):
     name = rules.expand_filename("{customer}", "pdf", customer="../../etc/passwd")
     assert "/" not in name
     assert not name.startswith(".")
+
+
+# ---------------------------------------------------------------------------
+# Per-invoice cadence
+# ---------------------------------------------------------------------------
+
+CADENCE_FACTS = {
+    "move_type": "out_invoice",
+    "state": "posted",
+    "payment_state": "not_paid",
+    "amount_total": 100,
+    "amount_residual": 100,
+    "included": True,
+    "partner_enabled": True,
+    "company_enabled": True,
+    "due_date": D(2026, 11, 20),
+    "invoice_date": None,
+    "days_after_due": 0,
+    "stop_after_months": 12,
+    "stop_on": "paid",
+}
+
+
+@pytest.mark.parametrize(
+    ("cadence", "day", "last_sent", "expected"),
+    [
+        ("daily", D(2026, 12, 1), None, True),
+        ("daily", D(2026, 12, 1), D(2026, 12, 1), False),  # once a day
+        ("daily", D(2026, 12, 5), D(2026, 12, 4), True),  # weekends too
+        ("every_3_days", D(2026, 12, 3), D(2026, 12, 1), False),
+        ("every_3_days", D(2026, 12, 4), D(2026, 12, 1), True),
+        ("every_3_days", D(2026, 12, 9), D(2026, 12, 1), True),  # late: at once
+        ("every_3_days", D(2026, 12, 1), None, True),
+        ("business_days", D(2026, 12, 4), D(2026, 12, 3), True),  # Friday
+        ("business_days", D(2026, 12, 5), D(2026, 12, 4), False),  # Saturday
+        ("business_days", D(2026, 12, 6), None, False),  # Sunday
+        ("business_days", D(2026, 12, 7), D(2026, 12, 4), True),  # Monday
+        ("daily", D(2026, 12, 1), D(2026, 12, 3), False),  # a send in the future: wait
+    ],
+)
+def test_cadence_due(rules, cadence, day, last_sent, expected):
+    assert rules.cadence_due(cadence, day, last_sent) is expected
+
+
+def test_cadence_due_unknown(rules):
+    with pytest.raises(ValueError):
+        rules.cadence_due("hourly", D(2026, 12, 1), None)
+
+
+def test_cadence_level_follows_the_days_not_the_sends(rules):
+    delays = [7, 21, 45]
+    assert [rules.cadence_level(days, delays) for days in (0, 7, 20, 21, 44, 45, 400)] == [
+        None,
+        0,
+        0,
+        1,
+        1,
+        2,
+        2,
+    ]
+    assert rules.cadence_level(100, []) is None
+
+
+@pytest.mark.parametrize(
+    ("cadence", "stop_on", "payment_state", "residual", "expected"),
+    [
+        (None, "paid", "paid", 0, None),  # no cadence, nothing to check
+        ("daily", "paid", "not_paid", 100, None),
+        ("daily", "paid", "paid", 0, "paid"),
+        ("daily", "paid", "in_payment", 0, "paid"),
+        ("daily", "paid", "not_paid", 0, "paid"),
+        ("daily", "paid", "partial", 60, None),
+        ("daily", "partial", "partial", 60, "partially_paid"),
+        ("daily", "partial", "not_paid", 99.99, "partially_paid"),
+    ],
+)
+def test_cadence_error(rules, cadence, stop_on, payment_state, residual, expected):
+    assert rules.cadence_error(cadence, stop_on, payment_state, 100, residual) == expected
+
+
+def test_next_cadence_reminder_skips_paused_days_without_counting_them_sent(rules):
+    facts = dict(CADENCE_FACTS, paused_until=D(2026, 12, 6))
+    # every 3rd day from the 1st: the 4th is paused, so the 7th is the next day it sends
+    assert rules.next_cadence_reminder(
+        "every_3_days", D(2026, 12, 2), D(2026, 12, 1), [7], **facts
+    ) == (D(2026, 12, 7), 0)
+
+
+def test_next_cadence_reminder_none_once_paid_or_before_the_first_level(rules):
+    paid = dict(CADENCE_FACTS, payment_state="paid", amount_residual=0)
+    assert rules.next_cadence_reminder("daily", D(2026, 12, 1), None, [7], **paid) is None
+    # due 20 Nov, first level at 30 days: the first send is on 20 December
+    assert rules.next_cadence_reminder("daily", D(2026, 12, 1), None, [30], **CADENCE_FACTS) == (
+        D(2026, 12, 20),
+        0,
+    )
+
+
+def test_next_cadence_reminder_partial_stop(rules):
+    partly = dict(CADENCE_FACTS, payment_state="partial", amount_residual=40, stop_on="partial")
+    assert rules.next_cadence_reminder("daily", D(2026, 12, 1), None, [7], **partly) is None

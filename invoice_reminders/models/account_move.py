@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from .. import rules
 from .res_partner import PAUSE_REASONS
@@ -47,6 +48,25 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         help="The customer was thanked for paying this reminded invoice.",
+    )
+    reminder_cadence = fields.Selection(
+        [
+            (rules.CADENCE_DAILY, "Every day"),
+            (rules.CADENCE_EVERY_3_DAYS, "Every 3rd day"),
+            (rules.CADENCE_BUSINESS_DAYS, "Every business day"),
+        ],
+        string="Own Reminder Cadence",
+        copy=False,
+        tracking=True,
+        help="Remind this invoice alone, on its own cadence at the policy's hour, instead "
+        "of in the customer's digest. Empty: it goes with the customer's digest.",
+    )
+    reminder_cadence_stop = fields.Selection(
+        [(rules.STOP_PAID, "Until fully paid"), (rules.STOP_PARTIAL, "Until partly paid")],
+        string="Cadence Stops",
+        default=rules.STOP_PAID,
+        copy=False,
+        help="The invoice's own cadence stops once it is fully paid, or at its first payment.",
     )
     reminder_promise_ids = fields.Many2many(
         "invoice.reminder.promise",
@@ -129,6 +149,40 @@ class AccountMove(models.Model):
             operator_in = rules.is_set_operator(operator, value)
             return [("id", operator_in, list(by_move))]
         return [("id", "in", matching)]
+
+    @api.constrains("reminder_cadence", "reminder_cadence_stop")
+    def _check_reminder_cadence(self):
+        for move in self.filtered("reminder_cadence"):
+            if move.move_type != "out_invoice" or move.state != "posted":
+                raise ValidationError(
+                    _(
+                        "Only posted customer invoices can have their own reminder cadence "
+                        "(%(invoice)s).",
+                        invoice=move.display_name,
+                    )
+                )
+            reason = rules.cadence_error(
+                move.reminder_cadence,
+                move.reminder_cadence_stop,
+                move.payment_state,
+                move.amount_total,
+                move.amount_residual,
+            )
+            if reason == rules.REASON_PAID:
+                raise ValidationError(
+                    _(
+                        "%(invoice)s is already paid: it needs no reminder cadence.",
+                        invoice=move.display_name,
+                    )
+                )
+            if reason:
+                raise ValidationError(
+                    _(
+                        "%(invoice)s is already partly paid: a cadence that stops at the "
+                        "first payment would never send.",
+                        invoice=move.display_name,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

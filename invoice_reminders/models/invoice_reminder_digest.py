@@ -40,6 +40,14 @@ class InvoiceReminderDigest(models.Model):
     )
     run_id = fields.Many2one("invoice.reminder.run", index=True, ondelete="set null")
     period = fields.Date(required=True, help="The sending slot this reminder belongs to.")
+    kind = fields.Selection(
+        [("digest", "Customer digest"), ("cadence", "Own cadence")],
+        required=True,
+        default="digest",
+        readonly=True,
+        help="Customer digest: every overdue invoice of the customer, on the policy's "
+        "schedule. Own cadence: invoices reminded alone on their own cadence.",
+    )
     level_id = fields.Many2one("invoice.reminder.level", check_company=True, ondelete="restrict")
     state = fields.Selection(DIGEST_STATES, required=True, default="queued", index=True)
     mail_id = fields.Many2one(
@@ -95,7 +103,7 @@ class InvoiceReminderDigest(models.Model):
     _sql_constraints = [
         (
             "partner_policy_period_uniq",
-            "UNIQUE(partner_id, policy_id, period)",
+            "UNIQUE(partner_id, policy_id, period, kind)",
             "A customer receives only one reminder per period of a policy.",
         ),
     ]

@@ -173,7 +173,10 @@ class InvoiceReminderPolicy(models.Model):
             run = (
                 self.env["invoice.reminder.run"]
                 .sudo()
-                .search([("policy_id", "=", self.id), ("period", "=", period)], limit=1)
+                .search(
+                    [("policy_id", "=", self.id), ("period", "=", period), ("kind", "=", "digest")],
+                    limit=1,
+                )
             )
             if not run or run.state == "running":
                 # due now: the cron's next tick builds it (a catch-up, if late)

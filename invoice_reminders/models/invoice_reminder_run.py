@@ -15,6 +15,10 @@ from .. import rules
 _logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+RUN_KINDS = [
+    ("digest", "Customer digests"),
+    ("cadence", "Invoices on their own cadence"),
+]
 RUN_STATES = [
     ("running", "Building reminders"),
     ("sending", "Sending"),
@@ -42,6 +46,13 @@ class InvoiceReminderRun(models.Model):
         ondelete="cascade",
     )
     period = fields.Date(required=True)
+    kind = fields.Selection(
+        RUN_KINDS,
+        required=True,
+        default="digest",
+        help="Customer digests: the policy's schedule. Invoices on their own cadence: the "
+        "invoices reminded alone, every day at the policy's hour.",
+    )
     state = fields.Selection(RUN_STATES, required=True, default="running")
     digest_ids = fields.One2many("invoice.reminder.digest", "run_id", string="Reminders")
     skip_ids = fields.One2many("invoice.reminder.run.skip", "run_id", string="Skipped Customers")
@@ -58,7 +69,7 @@ class InvoiceReminderRun(models.Model):
     _sql_constraints = [
         (
             "policy_period_uniq",
-            "UNIQUE(policy_id, period)",
+            "UNIQUE(policy_id, period, kind)",
             "A policy has only one run per period.",
         ),
     ]
@@ -148,42 +159,98 @@ class InvoiceReminderRun(models.Model):
                 # the period began before reminders were switched on: no catch-up
                 continue
             runs |= self._get_or_create(policy, now)
+        runs |= self._get_or_create_cadence_runs(company, now)
         runs = runs.filtered(lambda r: r.state == "running")
         for run in runs:
             run._process(now=now, batch_size=batch_size, max_batches=max_batches)
         return runs
 
     @api.model
-    def _get_or_create(self, policy, now):
+    def _get_or_create(self, policy, now, kind="digest"):
+        schedule = policy.schedule if kind == "digest" else rules.SCHEDULE_DAILY
         period = rules.period_key(
-            policy.schedule,
+            schedule,
             now,
             policy._company_tz(),
             int(policy.schedule_weekday or 0),
             policy.schedule_hour,
         )
-        run = self.search([("policy_id", "=", policy.id), ("period", "=", period)], limit=1)
+        domain = [("policy_id", "=", policy.id), ("period", "=", period), ("kind", "=", kind)]
+        run = self.search(domain, limit=1)
         if run:
             return run
         self.env.cr.execute(
             """
             INSERT INTO invoice_reminder_run
-                (name, company_id, policy_id, period, state, report_sent,
+                (name, company_id, policy_id, period, kind, state, report_sent,
                  create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, %s, 'running', false, %s, now() at time zone 'UTC',
+            VALUES (%s, %s, %s, %s, %s, 'running', false, %s, now() at time zone 'UTC',
                     %s, now() at time zone 'UTC')
-            ON CONFLICT (policy_id, period) DO NOTHING
+            ON CONFLICT (policy_id, period, kind) DO NOTHING
             """,
             (
-                f"{policy.name} — {period}",
+                self._run_name(policy, period, kind),
                 policy.company_id.id,
                 policy.id,
                 period,
+                kind,
                 self.env.uid,
                 self.env.uid,
             ),
         )
-        return self.search([("policy_id", "=", policy.id), ("period", "=", period)], limit=1)
+        return self.search(domain, limit=1)
+
+    @api.model
+    def _run_name(self, policy, period, kind="digest"):
+        if kind == "cadence":
+            return _("%(policy)s — own cadence — %(period)s", policy=policy.name, period=period)
+        return f"{policy.name} — {period}"
+
+    @api.model
+    def _get_or_create_cadence_runs(self, company, now):
+        """Today's runs of the invoices reminded on their own cadence, per policy.
+
+        A policy gets one once its hour has come today (company time zone),
+        only while it has such invoices, and never for a day whose slot came
+        before reminders were switched on.
+        """
+        runs = self.browse()
+        partner_ids = self._cadence_partners(company)
+        if not partner_ids:
+            return runs
+        policy_ids = set(
+            self.new({"company_id": company.id})._resolve_policies(partner_ids).values()
+        )
+        for policy in self.env["invoice.reminder.policy"].browse(sorted(filter(None, policy_ids))):
+            tz = policy._company_tz()
+            slot = rules.last_slot(
+                rules.SCHEDULE_DAILY, rules.utc_to_local(now, tz), 0, policy.schedule_hour
+            )
+            if not rules.period_allowed(
+                rules.local_to_utc(slot, tz), company.reminder_activation_date
+            ):
+                continue
+            runs |= self._get_or_create(policy, now, kind="cadence")
+        return runs
+
+    @api.model
+    def _cadence_partners(self, company):
+        """Commercial partners with open invoices on their own cadence in ``company``."""
+        self.env["account.move"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT commercial_partner_id
+              FROM account_move
+             WHERE company_id = %s
+               AND move_type = 'out_invoice'
+               AND state = 'posted'
+               AND reminder_cadence IS NOT NULL
+               AND payment_state NOT IN ('paid', 'in_payment', 'reversed')
+               AND amount_residual > 0
+            """,
+            (company.id,),
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     # ------------------------------------------------------------------
     # Building one period
@@ -263,8 +330,9 @@ class InvoiceReminderRun(models.Model):
         self.ensure_one()
         partner_ids = self._candidate_partners()
         self.env.cr.execute(
-            "SELECT partner_id FROM invoice_reminder_digest WHERE policy_id = %s AND period = %s",
-            (self.policy_id.id, self.period),
+            "SELECT partner_id FROM invoice_reminder_digest"
+            " WHERE policy_id = %s AND period = %s AND kind = %s",
+            (self.policy_id.id, self.period, self.kind),
         )
         done = {row[0] for row in self.env.cr.fetchall()}
         if isinstance(self.id, int):
@@ -278,7 +346,11 @@ class InvoiceReminderRun(models.Model):
         """Customers (commercial entities) of this run's policy with open invoices, sorted."""
         self.ensure_one()
         self.env.flush_all()
-        policy_of = self._resolve_policies(set(self._open_invoice_partners(self.company_id)))
+        if self.kind == "cadence":
+            partners = self._cadence_partners(self.company_id)
+        else:
+            partners = set(self._open_invoice_partners(self.company_id))
+        policy_of = self._resolve_policies(partners)
         return sorted(pid for pid, policy_id in policy_of.items() if policy_id == self.policy_id.id)
 
     def _collect_candidates(self, today, partner_ids):
@@ -289,8 +361,18 @@ class InvoiceReminderRun(models.Model):
         """
         self.ensure_one()
         result = {}
-        for row in self._fetch_open_invoices(partner_ids):
+        rows = self._fetch_open_invoices(partner_ids)
+        if self.kind == "cadence":
+            last_sent = self._last_reminders([row["id"] for row in rows if row["reminder_cadence"]])
+        for row in rows:
             partner_id = row["commercial_partner_id"]
+            if bool(row["reminder_cadence"]) != (self.kind == "cadence"):
+                # an invoice on its own cadence is reminded alone, not in the digest
+                continue
+            if self.kind == "cadence" and not rules.cadence_due(
+                row["reminder_cadence"], today, last_sent.get(row["id"], (None, None))[1]
+            ):
+                continue
             reason = rules.ineligibility_reason(today, **self._eligibility_facts(row))
             entry = result.setdefault(partner_id, {"invoices": [], "skip": None, "excluded": []})
             if reason is None:
@@ -343,7 +425,9 @@ class InvoiceReminderRun(models.Model):
             "invoice_date": row["invoice_date"],
             "days_after_due": policy.days_after_due,
             "stop_after_months": policy.stop_after_months,
-            "stop_on": policy.stop_on,
+            "stop_on": row.get("reminder_cadence_stop") or policy.stop_on
+            if row.get("reminder_cadence")
+            else policy.stop_on,
         }
 
     def _fetch_open_invoices(self, partner_ids):
@@ -357,6 +441,7 @@ class InvoiceReminderRun(models.Model):
                    m.currency_id, m.amount_total, m.amount_residual, m.payment_state,
                    m.state, m.move_type, m.reminder_included, p.reminder_enabled,
                    m.reminder_disputed, m.reminder_pause_until,
+                   m.reminder_cadence, m.reminder_cadence_stop,
                    p.reminder_pause_until AS partner_pause_until,
                    p.reminder_pause_reason AS partner_pause_reason
               FROM account_move m
@@ -615,7 +700,10 @@ class InvoiceReminderRun(models.Model):
             lines = []
             for inv in entry["invoices"]:
                 last_level, last_period = last_reminders.get(inv["id"], (None, None))
-                level = rules.ladder_level(inv["days_overdue"], delays, last_level)
+                if self.kind == "cadence":
+                    level = rules.cadence_level(inv["days_overdue"], delays)
+                else:
+                    level = rules.ladder_level(inv["days_overdue"], delays, last_level)
                 broken_on = inv["promise_broken_on"]
                 if broken_on and (last_period is None or broken_on > last_period):
                     # a promise broken since the last reminder: one level up
@@ -701,6 +789,7 @@ class InvoiceReminderRun(models.Model):
                 "company_id": self.company_id.id,
                 "policy_id": policy.id,
                 "period": self.period,
+                "kind": self.kind,
                 "level_id": levels[grouped.level].id,
                 "state": "queued",
                 "email_to": ", ".join(valid_to),
@@ -777,6 +866,7 @@ class InvoiceReminderRun(models.Model):
             ("partner_id", "=", partner.id),
             ("policy_id", "=", run.policy_id.id),
             ("period", "=", run.period),
+            ("kind", "=", "digest"),
         ]
         if Digest.search_count(domain):
             return self._notify(
@@ -826,6 +916,8 @@ class InvoiceReminderRun(models.Model):
                     ("partner_id", "=", partner.id),
                     ("policy_id", "=", run.policy_id.id),
                     ("period", "=", run.period),
+                    ("kind", "=", "digest"),
+                    ("kind", "=", "digest"),
                 ]
             )
         ):
@@ -939,6 +1031,7 @@ class InvoiceReminderRun(models.Model):
             reminded are left out
         """
         Run = self.sudo().with_company(company)
+        now = fields.Datetime.now()
         by_move, by_partner = {}, {}
         if not partner_ids or not company.reminder_enabled:
             return by_move, by_partner
@@ -955,6 +1048,19 @@ class InvoiceReminderRun(models.Model):
             run = Run.new({"company_id": company.id, "policy_id": policy.id, "period": period})
             rows = run._fetch_open_invoices(partners_of[policy.id])
             last_levels = run._last_levels([row["id"] for row in rows])
+            today = rules.utc_to_local(now, policy._company_tz()).date()
+            # the history up to today included: an invoice sent today is next due later
+            cadence_run = Run.new(
+                {
+                    "company_id": company.id,
+                    "policy_id": policy.id,
+                    "period": today + timedelta(days=1),
+                    "kind": "cadence",
+                }
+            )
+            last_sent = cadence_run._last_reminders(
+                [row["id"] for row in rows if row["reminder_cadence"]]
+            )
             slot_dates = [
                 slot.date()
                 for slot in rules.upcoming_slots(
@@ -967,9 +1073,21 @@ class InvoiceReminderRun(models.Model):
             delays = levels.mapped("delay_days")
             forecasts = defaultdict(list)
             for row in rows:
-                forecast = rules.next_reminder(
-                    slot_dates, delays, last_levels.get(row["id"]), **run._eligibility_facts(row)
-                )
+                if row["reminder_cadence"]:
+                    forecast = rules.next_cadence_reminder(
+                        row["reminder_cadence"],
+                        today,
+                        last_sent.get(row["id"], (None, None))[1],
+                        delays,
+                        **cadence_run._eligibility_facts(row),
+                    )
+                else:
+                    forecast = rules.next_reminder(
+                        slot_dates,
+                        delays,
+                        last_levels.get(row["id"]),
+                        **run._eligibility_facts(row),
+                    )
                 forecasts[row["commercial_partner_id"]].append(forecast)
                 if forecast:
                     by_move[row["id"]] = (forecast[0], levels[forecast[1]])
@@ -1072,7 +1190,10 @@ class InvoiceReminderRun(models.Model):
     @api.model
     def _get_or_create_period(self, policy, period):
         """The run of ``policy`` for ``period`` (a local date), created if missing."""
-        run = self.search([("policy_id", "=", policy.id), ("period", "=", period)], limit=1)
+        run = self.search(
+            [("policy_id", "=", policy.id), ("period", "=", period), ("kind", "=", "digest")],
+            limit=1,
+        )
         return run or self.create(
             {
                 "name": f"{policy.name} — {period}",
@@ -1124,7 +1245,11 @@ class InvoiceReminderRun(models.Model):
         """Promises to pay of this run's customers that broke since the previous period."""
         self.ensure_one()
         previous = self.search(
-            [("policy_id", "=", self.policy_id.id), ("period", "<", self.period)],
+            [
+                ("policy_id", "=", self.policy_id.id),
+                ("period", "<", self.period),
+                ("kind", "=", self.kind),
+            ],
             order="period desc",
             limit=1,
         )

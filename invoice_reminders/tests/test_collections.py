@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import ReminderRunCommon
+from .test_documents import docx_tables
 
 
 @tagged("post_install", "-at_install")
@@ -43,7 +44,7 @@ class TestCollections(ReminderRunCommon):
         with freeze_time("2026-01-30 10:00:00"):
             self.pause(self.customer, "2026-02-09", reason="plan", note="3 instalments")
             self.assertTrue(self.customer.reminder_paused)
-        self.assertIn("paused until 2026-02-09", self.customer.message_ids[0].body)
+        self.assertIn("paused until 02/09/2026", self.customer.message_ids[0].body)
         self.run_at("2026-02-02 09:00:00")
         self.run_at("2026-02-09 09:00:00")
         self.assertFalse(self.digests(), "no reminder while paused (its last day included)")
@@ -91,7 +92,11 @@ class TestCollections(ReminderRunCommon):
         self.assertNotIn(disputed.name, html)
         self.assertNotIn("999.00", html)
         content, _name, _mimetype = digest._render_statement("docx")
-        self.assertNotIn(b"999.00", content)
+        _document, tables = docx_tables(content)
+        cells = " ".join(cell for table in tables for row in table for cell in row)
+        self.assertIn(due.name, cells)
+        self.assertNotIn(disputed.name, cells)
+        self.assertNotIn("999.00", cells)
         # resolved: back in the next reminder
         disputed.reminder_disputed = False
         self.run_at("2026-02-09 09:00:00")
@@ -235,3 +240,95 @@ class TestCollections(ReminderRunCommon):
         self.assertEqual(len(thanks), 2)
         self.assertIn(second.name, self.html_of(thanks[1]["message"]))
         self.assertNotIn(first.name, self.html_of(thanks[1]["message"]))
+
+
+@tagged("post_install", "-at_install")
+class TestCadence(ReminderRunCommon):
+    """An invoice reminded alone on its own cadence, until it is paid."""
+
+    def run_on(self, day):
+        with freeze_time(f"{day} 09:00:00"):
+            self.run_job()
+
+    def mails_about(self, invoice):
+        return [
+            m
+            for m in self.smtp.to("accounts@deco.test")
+            if invoice.name in self.html_of(m["message"])
+        ]
+
+    def test_daily_cadence_alone_until_fully_paid(self):
+        alone = self.make_invoice(amount=400, due_date="2026-01-20")
+        digest_only = self.make_invoice(amount=150, due_date="2026-01-20")
+        alone.reminder_cadence = "daily"
+        self.run_on("2026-02-02")  # a Monday: the weekly digest and the cadence
+        digests = self.digests()
+        self.assertEqual(sorted(digests.mapped("kind")), ["cadence", "digest"])
+        by_kind = {digest.kind: digest for digest in digests}
+        self.assertEqual(by_kind["cadence"].invoice_line_ids.move_id, alone)
+        self.assertEqual(by_kind["digest"].invoice_line_ids.move_id, digest_only)
+        mails = self.smtp.to("accounts@deco.test")
+        self.assertEqual(len(mails), 2)
+        for invoice, other in ((alone, digest_only), (digest_only, alone)):
+            [mail] = self.mails_about(invoice)
+            self.assertNotIn(other.name, self.html_of(mail["message"]), "each on its own")
+        # the next days: only the invoice on its own cadence, once a day
+        self.run_on("2026-02-03")
+        with freeze_time("2026-02-03 15:00:00"):
+            self.run_job()
+            self.assertEqual(alone.reminder_next_date, fields.Date.to_date("2026-02-04"))
+        self.assertEqual(len(self.mails_about(alone)), 2)
+        self.assertEqual(len(self.mails_about(digest_only)), 1)
+        cadence_run = self.env["invoice.reminder.run"].search(
+            [("period", "=", "2026-02-03"), ("kind", "=", "cadence")]
+        )
+        self.assertEqual(cadence_run.digest_ids.partner_id, self.customer)
+        self.assertEqual(len(alone.reminder_line_ids), 2, "its sends are in its history")
+        # paid: its cadence stops
+        self.pay(alone, date="2026-02-03")
+        self.run_on("2026-02-04")
+        self.run_on("2026-02-05")
+        self.assertEqual(len(self.mails_about(alone)), 2)
+        alone.invalidate_recordset(["reminder_next_date"])
+        with freeze_time("2026-02-05 15:00:00"):
+            self.assertFalse(alone.reminder_next_date)
+
+    def test_every_third_day_stops_at_the_first_payment(self):
+        invoice = self.make_invoice(amount=600, due_date="2026-01-20")
+        invoice.write({"reminder_cadence": "every_3_days", "reminder_cadence_stop": "partial"})
+        # 03 and 04 February fall between two sends; the weekly digest of the 9th is empty
+        for day in ("2026-02-02", "2026-02-03", "2026-02-04", "2026-02-05"):
+            self.run_on(day)
+        sent = [digest.period for digest in self.digests()]
+        self.assertEqual(sent, [fields.Date.to_date(d) for d in ("2026-02-02", "2026-02-05")])
+        with freeze_time("2026-02-06 10:00:00"):
+            self.assertEqual(invoice.reminder_next_date, fields.Date.to_date("2026-02-08"))
+        self.pay(invoice, amount=100, date="2026-02-06")
+        for day in ("2026-02-08", "2026-02-09", "2026-02-11"):
+            self.run_on(day)
+        self.assertEqual(len(self.digests()), 2, "a partly paid invoice is no longer reminded")
+        self.assertEqual(len(self.mails_about(invoice)), 2)
+
+    def test_cadence_bad_input(self):
+        paid = self.make_invoice(amount=100, due_date="2026-01-20")
+        self.pay(paid, date="2026-01-25")
+        partly = self.make_invoice(amount=100, due_date="2026-01-20")
+        self.pay(partly, amount=30, date="2026-01-25")
+        draft = self.make_invoice(amount=100, due_date="2026-01-20", post=False)
+        cases = [
+            (paid, {"reminder_cadence": "daily"}, "already paid"),
+            (
+                partly,
+                {"reminder_cadence": "daily", "reminder_cadence_stop": "partial"},
+                "already partly paid",
+            ),
+            (draft, {"reminder_cadence": "daily"}, "Only posted customer invoices"),
+        ]
+        for invoice, vals, message in cases:
+            with self.assertRaisesRegex(ValidationError, message), self.env.cr.savepoint():
+                invoice.write(vals)
+            invoice.invalidate_recordset()
+            self.assertFalse(invoice.reminder_cadence, "nothing saved")
+        # a partly paid invoice may still be reminded until fully paid
+        partly.reminder_cadence = "business_days"
+        self.assertEqual(partly.reminder_cadence, "business_days")

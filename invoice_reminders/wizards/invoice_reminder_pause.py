@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 from ..models.res_partner import PAUSE_REASONS
 
@@ -49,11 +50,12 @@ class InvoiceReminderPause(models.TransientModel):
             "reminder_pause_note": self.note or False,
         }
         reason = dict(self._fields["reason"]._description_selection(self.env))[self.reason]
+        note = ": " + self.note if self.note else ""
         body = _(
             "Payment reminders paused until %(date)s (%(reason)s)%(note)s.",
-            date=fields.Date.to_string(self.date),
+            date=format_date(self.env, self.date),
             reason=reason,
-            note=f": {self.note}" if self.note else "",
+            note=note,
         )
         for records in (self.partner_ids.commercial_partner_id, self.move_ids):
             records.write(vals)
