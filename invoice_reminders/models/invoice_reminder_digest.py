@@ -231,7 +231,7 @@ class InvoiceReminderDigest(models.Model):
             credits,
             self._get_totals(),
             date=self.period,
-            reference=self.level_id.name,
+            reference=self.level_id.with_context(lang=self.partner_id.lang).name,
             with_signature=self.level_id.print_signature_stamp,
         )
 

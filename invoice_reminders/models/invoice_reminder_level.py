@@ -106,13 +106,14 @@ class InvoiceReminderLevel(models.Model):
 
     @api.model
     def _translate_standard_copies(self, langs):
-        """Give copies of the standard ladder the translated names of its steps.
+        """Give copies of the standard ladder the translated names of the ladder
+        and of its steps.
 
         Companies get a copy of the standard ladder; a copy made before a language
         was installed has no translation for it, and Odoo loads data translations
-        only on the records of the module's XML ids. Steps still named as in the
-        standard ladder and not translated yet take the standard translation;
-        renamed or translated steps are left alone.
+        only on the records of the module's XML ids. Ladders and steps still named
+        as in the standard ladder and not translated yet take the standard
+        translation; renamed or translated ones are left alone.
         """
         standard = self.env.ref(
             "invoice_reminders.invoice_reminder_policy_default", raise_if_not_found=False
@@ -120,19 +121,26 @@ class InvoiceReminderLevel(models.Model):
         if not standard:
             return
         levels = self.sudo().with_context(active_test=False)
-        standard_levels = levels.search([("policy_id", "=", standard.id)])
-        copies = levels.search([("policy_id", "!=", standard.id)])
+        policies = self.env["invoice.reminder.policy"].sudo().with_context(active_test=False)
+        pairs = [
+            (
+                levels.search([("policy_id", "=", standard.id)]),
+                levels.search([("policy_id", "!=", standard.id)]),
+            ),
+            (standard.sudo(), policies.search([("id", "!=", standard.id)])),
+        ]
         for lang in set(langs) - {"en_US"}:
-            for level in standard_levels:
-                source = level.with_context(lang="en_US").name
-                translated = level.with_context(lang=lang).name
-                if translated == source:
-                    continue
-                copies.with_context(lang="en_US").filtered(
-                    lambda copy, source=source, lang=lang: (
-                        copy.name == source and copy.with_context(lang=lang).name == source
-                    )
-                ).with_context(lang=lang).name = translated
+            for originals, copies in pairs:
+                for original in originals:
+                    source = original.with_context(lang="en_US").name
+                    translated = original.with_context(lang=lang).name
+                    if translated == source:
+                        continue
+                    copies.with_context(lang="en_US").filtered(
+                        lambda copy, source=source, lang=lang: (
+                            copy.name == source and copy.with_context(lang=lang).name == source
+                        )
+                    ).with_context(lang=lang).name = translated
 
     @api.model
     def _reminder_level_ids(self, operator, value):
