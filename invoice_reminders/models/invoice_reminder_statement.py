@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools.image import image_data_uri
 from odoo.tools.misc import find_in_path, format_amount, format_date
 
-from .. import rules
+from .. import pdf, rules
 
 _logger = logging.getLogger(__name__)
 
@@ -28,20 +28,27 @@ DEFAULT_WKHTMLTOPDF = "/usr/bin/wkhtmltopdf"
 PDF_MIMETYPE = "application/pdf"
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 STATEMENT_FORMATS = {"pdf": PDF_MIMETYPE, "docx": DOCX_MIMETYPE}
+PROCESSES_PARAM = "invoice_reminders.pdf_processes"
+MAX_PROCESSES = 4
 # wkhtmltopdf: quiet (nothing in Odoo's log), nothing fetched from disk or network,
 # no script: the statement is self-contained HTML
-PDFKIT_OPTIONS = {
-    "quiet": "",
-    "encoding": "UTF-8",
-    "page-size": "A4",
-    "margin-top": "15mm",
-    "margin-bottom": "15mm",
-    "margin-left": "12mm",
-    "margin-right": "12mm",
-    "disable-javascript": "",
-    "disable-local-file-access": "",
-    "disable-external-links": "",
-}
+STATEMENT_PDF_ARGS = (
+    "--encoding",
+    "UTF-8",
+    "--page-size",
+    "A4",
+    "--margin-top",
+    "15mm",
+    "--margin-bottom",
+    "15mm",
+    "--margin-left",
+    "12mm",
+    "--margin-right",
+    "12mm",
+    "--disable-javascript",
+    "--disable-local-file-access",
+    "--disable-external-links",
+)
 
 
 class InvoiceReminderStatement(models.AbstractModel):
@@ -371,16 +378,22 @@ class InvoiceReminderStatement(models.AbstractModel):
             return DEFAULT_WKHTMLTOPDF
 
     @api.model
-    def _render_statement_pdf(self, data):
-        html = self._render_statement_html(data)
+    def _pdf_processes(self):
+        """At most this many wkhtmltopdf processes at once (system parameter, else one per core)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(PROCESSES_PARAM)
+        try:
+            return max(1, int(value)) if value else min(pdf.default_processes(), MAX_PROCESSES)
+        except ValueError:
+            return min(pdf.default_processes(), MAX_PROCESSES)
+
+    @api.model
+    def _checked_wkhtmltopdf_path(self):
+        """The wkhtmltopdf binary, or a UserError that names it when it is missing."""
         path = self._wkhtmltopdf_path()
         if pdfkit is None:
             raise UserError(_("The Python library pdfkit is not installed."))
         try:
-            configuration = pdfkit.configuration(wkhtmltopdf=path)
-            pdf = pdfkit.from_string(
-                str(html), False, options=PDFKIT_OPTIONS, configuration=configuration
-            )
+            pdfkit.configuration(wkhtmltopdf=path)
         except OSError as error:
             _logger.info("Statement PDF not built with %s: %s", path, error)
             raise UserError(
@@ -390,9 +403,51 @@ class InvoiceReminderStatement(models.AbstractModel):
                     error=str(error).strip()[:500],
                 )
             ) from error
-        if not pdf or not pdf.startswith(b"%PDF"):
-            raise UserError(_("The statement PDF could not be built: wkhtmltopdf returned no PDF."))
-        return pdf
+        return path
+
+    @api.model
+    def _render_statements_pdf(self, data_list):
+        """The statement PDFs of several customers at once.
+
+        A few wkhtmltopdf processes convert them all, several statements per
+        process (see :mod:`invoice_reminders.pdf`): each PDF is what rendering
+        that statement alone gives.
+
+        :param data_list: statements, as :meth:`_prepare_statement_data` returns them
+        :returns: one item per statement: its PDF (bytes), or the reason it could
+            not be built (str, translated)
+        :raises UserError: wkhtmltopdf is missing (no statement can be built)
+        """
+        if not data_list:
+            return []
+        path = self._checked_wkhtmltopdf_path()
+        documents = [
+            pdf.Document(str(self._render_statement_html(data)), STATEMENT_PDF_ARGS)
+            for data in data_list
+        ]
+        results = pdf.convert(path, documents, processes=self._pdf_processes())
+        output = []
+        for result in results:
+            if result:
+                output.append(result.pdf)
+            else:
+                _logger.info("Statement PDF not built with %s: %s", path, result.error)
+                output.append(
+                    _(
+                        "The statement PDF could not be built with wkhtmltopdf "
+                        "(%(path)s): %(error)s",
+                        path=path,
+                        error=result.error,
+                    )
+                )
+        return output
+
+    @api.model
+    def _render_statement_pdf(self, data):
+        content = self._render_statements_pdf([data])[0]
+        if isinstance(content, str):
+            raise UserError(content)
+        return content
 
     @api.model
     def _render_statement_docx(self, data):
