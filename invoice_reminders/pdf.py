@@ -32,6 +32,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 # what the process needs besides each document's own options
@@ -137,21 +138,31 @@ def _prepare(folder, index, document):
 
 
 def _run(binary, lines, timeout):
-    """One wkhtmltopdf process converting ``lines``; returns its error output."""
+    """One wkhtmltopdf process converting ``lines``; returns its error output.
+
+    The timeout is kept by a timer thread, not by ``subprocess``' own clock:
+    tests that freeze time (freezegun) freeze that clock too.
+    """
     try:
-        process = subprocess.run(
+        process = subprocess.Popen(
             [binary, "--read-args-from-stdin"],
-            input="\n".join(lines) + "\n",
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
-            check=False,
         )
-    except subprocess.TimeoutExpired:
-        return f"wkhtmltopdf did not finish within {timeout} s"
     except OSError as error:
         return str(error)
-    return _reason(process.stderr) or f"wkhtmltopdf exited with code {process.returncode}"
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    try:
+        _out, err = process.communicate("\n".join(lines) + "\n")
+    finally:
+        expired = not timer.is_alive()
+        timer.cancel()
+    if expired and process.returncode:
+        return f"wkhtmltopdf did not finish within {timeout} s"
+    return _reason(err) or f"wkhtmltopdf exited with code {process.returncode}"
 
 
 def _read(path):

@@ -1,4 +1,5 @@
 import logging
+import re
 import uuid
 from collections import defaultdict
 
@@ -17,6 +18,17 @@ _logger = logging.getLogger(__name__)
 
 # invoices rendered by one QWeb rendering of their report
 INVOICE_BATCH_SIZE = 50
+# in Odoo's report HTML: its base address, its asset bundles' style sheets and scripts
+BASE_TAG = re.compile(r"<base\b[^>]*>", re.IGNORECASE)
+CSS_LINK = re.compile(
+    r'<link\b[^>]*href="[^"]*/web/assets/[^"/]+/(?P<name>[^"/]+?)(?:\.min)?\.css"[^>]*>',
+    re.IGNORECASE,
+)
+JS_LINK = re.compile(
+    r'<script\b[^>]*src="[^"]*/web/assets/[^"/]+/(?P<name>[^"/]+?)(?:\.min)?\.js"[^>]*>'
+    r"\s*</script>",
+    re.IGNORECASE,
+)
 
 DIGEST_STATES = [
     ("queued", "Queued"),
@@ -351,11 +363,55 @@ class InvoiceReminderDigest(models.Model):
             specific_paperformat_args=paper_args,
         )
         args = [arg for arg in args if arg not in ("--quiet",)]
+        bundles = {}
+        header = self._offline_report_html(str(header), bundles)
+        footer = self._offline_report_html(str(footer), bundles)
         documents = {
-            move_id: pdf.Document(str(body), args, header=str(header), footer=str(footer), index=i)
+            move_id: pdf.Document(
+                self._offline_report_html(str(body), bundles),
+                args,
+                header=header,
+                footer=footer,
+                index=i,
+            )
             for i, (move_id, body) in enumerate(zip(html_ids, bodies, strict=True))
         }
         return documents, args
+
+    @api.model
+    def _offline_report_html(self, html, bundles):
+        """Odoo's report HTML made self-contained: nothing fetched from the server.
+
+        Odoo's own print has wkhtmltopdf load the report's style sheets and
+        scripts from the web server (``report.url``), once per invoice; a
+        reminder run has them inline, from the same asset bundles, and drops
+        the page's base address so that nothing else is fetched either (the
+        company logo is inline already; the bundles' web fonts give way to
+        the system's fonts).
+
+        :param bundles: cache of the bundles' content, shared by a batch
+        """
+
+        def bundle(match, kind):
+            name = match.group("name")
+            key = (name, kind)
+            if key not in bundles:
+                rtl = name.endswith(".rtl")
+                files = self.env["ir.qweb"]._get_asset_bundle(
+                    name.removesuffix(".rtl"), css=kind == "css", js=kind == "js", rtl=rtl
+                )
+                attachments = files.css() if kind == "css" else files.js()
+                bundles[key] = "\n".join(
+                    (attachment.raw or b"").decode() for attachment in attachments
+                )
+            content = bundles[key]
+            if kind == "css":
+                return f"<style>{content}</style>"
+            return "<script>{}</script>".format(content.replace("</script", "<\\/script"))
+
+        html = BASE_TAG.sub("", html)
+        html = CSS_LINK.sub(lambda match: bundle(match, "css"), html)
+        return JS_LINK.sub(lambda match: bundle(match, "js"), html)
 
     def _prerender_documents(self):
         """Every document these reminders' levels attach, built for all of them at once.

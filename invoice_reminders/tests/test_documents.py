@@ -588,6 +588,11 @@ class TestInvoicePdfs(AttachmentCommon):
         report = self.env.ref("account.account_invoices")
         Report = self.env["ir.actions.report"].with_company(self.company)
         documents, args = Digest._prepare_invoice_documents(Report, report, invoices)
+        for document in documents.values():
+            # self-contained: wkhtmltopdf fetches nothing from the server
+            self.assertNotIn("/web/assets/", document.html)
+            self.assertNotIn("<base", document.html)
+            self.assertIn("<style>", document.html)
         with tempfile.TemporaryDirectory() as folder:
             paths = []
             for i, document in enumerate(documents.values()):
@@ -652,6 +657,43 @@ class TestInvoicePdfs(AttachmentCommon):
         summary = self.html_of(self.smtp.to("owner@company.test")[0]["message"])
         self.assertIn("Broken Ltd", summary)
         self.assertIn(bad.name, summary)
+
+    def test_every_document_of_twenty_invoices_in_three_currencies(self):
+        eur = self.setup_other_currency("EUR")
+        gbp = self.setup_other_currency("GBP")
+        customer = self.make_customer(
+            "Everything Twenty Ltd",
+            attach_invoice_pdf=True,
+            attach_statement_pdf=True,
+            attach_statement_docx=True,
+            print_signature_stamp=True,
+        )
+        currencies = [self.company.currency_id, eur, gbp]
+        invoices = [
+            self.make_invoice(
+                partner=customer,
+                amount=100 + i,
+                due_date=f"2026-01-{i + 1:02d}",
+                currency=currencies[i % 3],
+            )
+            for i in range(20)
+        ]
+        with freeze_time(MONDAY):
+            self.run_job()
+        digest = self.digests(customer)
+        self.assertEqual(digest.state, "sent", digest.error)
+        _message, files = self.received(customer)
+        self.assertEqual(len(files), 22)
+        self.assert_each_pdf_is_its_invoice(invoices, self.invoice_files(files))
+        statement = pdf_text(files["Statement Everything Twenty Ltd 2026-02-02.pdf"][1])
+        word_tables = docx_tables(files["Statement Everything Twenty Ltd 2026-02-02.docx"][1])[1]
+        words = " ".join(cell for table in word_tables for row in table for cell in row)
+        for invoice in invoices:
+            self.assertIn(invoice.name, statement)
+            self.assertIn(invoice.name, words)
+        for currency in currencies:
+            self.assertIn(currency.name, statement)
+            self.assertIn(currency.name, words)
 
 
 @tagged("post_install", "-at_install")
