@@ -233,15 +233,21 @@ class InvoiceReminderDigest(models.Model):
             }
             for line in self.credit_line_ids
         ]
-        return self.env["invoice.reminder.statement"]._prepare_statement_data(
+        Statement = self.env["invoice.reminder.statement"]
+        level = self.level_id
+        return Statement._prepare_statement_data(
             self.partner_id,
             self.company_id,
             invoices,
             credits,
             self._get_totals(),
             date=self.period,
-            reference=self.level_id.name,
-            with_signature=self.level_id.print_signature_stamp,
+            # the step's name in the customer's language, as the rest of the statement
+            reference=level.with_context(lang=Statement._statement_lang(self.partner_id)).name,
+            with_signature=level.print_signature_stamp,
+            pay_by=fields.Date.add(self.period, days=level.pay_within_days)
+            if level.pay_within_days and self.period
+            else None,
         )
 
     def _render_statement(self, report_format, data=None):

@@ -90,6 +90,7 @@ class InvoiceReminderStatement(models.AbstractModel):
         date=None,
         reference=None,
         with_signature=False,
+        pay_by=None,
     ):
         """The statement's content, translated and formatted for the customer.
 
@@ -102,6 +103,7 @@ class InvoiceReminderStatement(models.AbstractModel):
         :param date: the statement's date (today by default)
         :param reference: shown under the date (e.g. the reminder level)
         :param with_signature: print the company's signature and stamp
+        :param pay_by: the date by which the customer is asked to pay
         :returns: a plain dict of strings and lists, the same for PDF and Word
         """
         lang = self._statement_lang(partner)
@@ -142,6 +144,11 @@ class InvoiceReminderStatement(models.AbstractModel):
             return {"uri": image_data_uri(value), "raw": base64.b64decode(value)}
 
         title = env._("Statement of Overdue Invoices")
+        amount_due = [
+            {"currency": total["currency"].name, "amount": amount(total["net"], total["currency"])}
+            for total in totals
+            if (total["net"] or 0.0) > 0
+        ]
         return {
             "lang": lang,
             "lang_iso": env["res.lang"]._lang_get(lang).iso_code or "en",
@@ -149,6 +156,11 @@ class InvoiceReminderStatement(models.AbstractModel):
             "date": format_date(env, date),
             "date_raw": date,
             "reference": reference or "",
+            "pay_by": format_date(env, pay_by) if pay_by else "",
+            "amount_due": amount_due,
+            "logo": {"uri": image_data_uri(company.logo), "raw": base64.b64decode(company.logo)}
+            if company.logo
+            else False,
             "company": {"name": company.name, "lines": company_lines},
             "customer": {"name": partner.display_name, "lines": customer_lines},
             "labels": {
@@ -161,6 +173,10 @@ class InvoiceReminderStatement(models.AbstractModel):
                 ),
                 "credits": env._("Credits in your favour"),
                 "payment": env._("Payment instructions"),
+                "amount_due": env._("Amount due"),
+                "pay_by": env._("Please pay by %(date)s", date=format_date(env, pay_by))
+                if pay_by
+                else "",
             },
             "columns": [
                 {"label": env._("Invoice"), "align": "left"},
@@ -211,14 +227,18 @@ class InvoiceReminderStatement(models.AbstractModel):
         }
 
     @api.model
-    def _prepare_partner_statement_data(self, partner, with_signature=False, with_links=True):
+    def _prepare_partner_statement_data(
+        self, partner, with_signature=False, with_links=True, pay_within_days=None
+    ):
         """A preview statement of the customer's currently overdue invoices (no digest).
 
         :param with_links: link each invoice to the customer portal
+        :param pay_within_days: ask for payment by today plus these days
         """
         partner = partner.commercial_partner_id
         company = self.env.company
         today = fields.Date.context_today(self)
+        pay_by = fields.Date.add(today, days=pay_within_days) if pay_within_days else None
         moves = self.env["account.move"].search(
             [
                 ("commercial_partner_id", "=", partner.id),
@@ -310,6 +330,7 @@ class InvoiceReminderStatement(models.AbstractModel):
             date=today,
             reference=_("Preview"),
             with_signature=with_signature,
+            pay_by=pay_by,
         )
 
     @api.model
@@ -328,6 +349,7 @@ class InvoiceReminderStatement(models.AbstractModel):
             with_signature=level.print_signature_stamp,
             # as the reminder would: portal links only where the level includes them
             with_links=level.include_links if level else True,
+            pay_within_days=level.pay_within_days if level else None,
         )
         content = self._render_statement(data, report_format)
         filename = self._statement_filename(
@@ -471,6 +493,10 @@ class InvoiceReminderStatement(models.AbstractModel):
         section.left_margin = section.right_margin = Cm(1.5)
         section.top_margin = section.bottom_margin = Cm(1.5)
 
+        if data.get("logo"):
+            document.add_paragraph().add_run().add_picture(
+                io.BytesIO(data["logo"]["raw"]), height=Cm(1.5)
+            )
         heading = document.add_paragraph()
         heading.add_run(data["company"]["name"]).bold = True
         for line in data["company"]["lines"]:
@@ -489,6 +515,16 @@ class InvoiceReminderStatement(models.AbstractModel):
         customer.add_run(data["customer"]["name"]).bold = True
         for line in data["customer"]["lines"]:
             customer.add_run("\n" + line)
+        if data.get("amount_due"):
+            due = document.add_paragraph()
+            due.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            due.add_run(data["labels"]["amount_due"]).italic = True
+            for row in data["amount_due"]:
+                amount_run = due.add_run("\n" + row["amount"])
+                amount_run.bold = True
+                amount_run.font.size = Pt(13)
+            if data["pay_by"]:
+                due.add_run("\n" + data["labels"]["pay_by"]).bold = True
         document.add_paragraph(data["labels"]["intro"])
 
         columns = data["columns"]

@@ -174,6 +174,7 @@ class TestStatementDocuments(StatementCommon):
         self.assertIn("234,50", tables[0][1][4])
 
     def test_signature_and_stamp_only_when_asked(self):
+        self.company.logo = False  # images counted: signature and stamp only
         digest = self.make_digest(self.customer, 3)
         level = digest.level_id
         level.print_signature_stamp = False
@@ -183,6 +184,11 @@ class TestStatementDocuments(StatementCommon):
 
         level.print_signature_stamp = True
         self.assertEqual(pdf_image_count(digest._render_statement("pdf")[0]), 2)
+        self.company.logo = png("green")
+        self.assertEqual(pdf_image_count(digest._render_statement("pdf")[0]), 3)
+        document, _tables = docx_tables(digest._render_statement("docx")[0])
+        self.assertEqual(len(document.inline_shapes), 3)
+        self.company.logo = False
         document, _tables = docx_tables(digest._render_statement("docx")[0])
         self.assertEqual(len(document.inline_shapes), 2)
 
@@ -191,6 +197,38 @@ class TestStatementDocuments(StatementCommon):
         self.assertEqual(pdf_image_count(digest._render_statement("pdf")[0]), 1)
         document, _tables = docx_tables(digest._render_statement("docx")[0])
         self.assertEqual(len(document.inline_shapes), 1)
+
+    def test_amount_due_box_pay_by_date_and_step_name_in_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.customer.lang = "fr_FR"
+        eur = self.setup_other_currency("EUR")
+        self.make_invoice(amount=1000, due_date="2026-01-20")
+        self.make_invoice(amount=300, due_date="2026-01-20", currency=eur)
+        self.make_invoice(amount=100, move_type="out_refund", due_date="2026-01-20")
+        level = self.policy._levels_sorted()[0]
+        level.with_context(lang="fr_FR").name = "Premier rappel"
+        level.pay_within_days = 10
+        with freeze_time(MONDAY):
+            self.run_job()
+        digest = self.digests()
+        data = digest._prepare_statement_data()
+        text = pdf_text(digest._render_statement("pdf", data)[0])
+        # the step's name in French, not "First reminder"
+        self.assertIn("Premier rappel", text)
+        self.assertNotIn(level.with_context(lang="en_US").name, text)
+        # net of the credit note, one amount per currency, and a date to pay by
+        self.assertEqual(
+            [row["currency"] for row in data["amount_due"]],
+            sorted(["EUR", self.company.currency_id.name]),
+        )
+        self.assertIn("900,00", text)
+        self.assertIn("300,00", text)
+        self.assertIn("12/02/2026", text)  # the reminder's date plus 10 days
+        word = docx.Document(io.BytesIO(digest._render_statement("docx", data)[0]))
+        paragraphs = "\n".join(paragraph.text for paragraph in word.paragraphs)
+        self.assertIn("Premier rappel", paragraphs)
+        self.assertIn("12/02/2026", paragraphs)
+        self.assertIn("900,00", paragraphs)
 
     def test_fifty_invoices(self):
         """Every invoice of a 50-invoice statement is in both documents.
