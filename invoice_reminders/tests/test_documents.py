@@ -230,6 +230,26 @@ class TestStatementDocuments(StatementCommon):
         self.assertIn("12/02/2026", paragraphs)
         self.assertIn("900,00", paragraphs)
 
+    def test_preview_warns_when_the_statement_has_no_bank_account(self):
+        self.policy.level_ids.write({"attach_statement_pdf": True})
+        self.make_invoice(amount=80, due_date="2026-01-20")
+        self.company.partner_id.bank_ids.unlink()
+        Preview = self.env["invoice.reminder.preview"]
+        with freeze_time(MONDAY):
+            preview = Preview._create_for(self.company, self.policy)
+        self.assertEqual(preview.send_count, 1)
+        self.assertIn("no bank account", preview.warning)
+        self.env["res.partner.bank"].create(
+            {"acc_number": "BE71096123456769", "partner_id": self.company.partner_id.id}
+        )
+        with freeze_time(MONDAY):
+            preview = Preview._create_for(self.company, self.policy)
+            pdf, _name, _mime = self.env["invoice.reminder.statement"]._render_partner_statement(
+                self.customer, "pdf"
+            )
+        self.assertNotIn("no bank account", preview.warning or "")
+        self.assertIn("BE71096123456769", pdf_text(pdf).replace(" ", ""))
+
     def test_fifty_invoices(self):
         """Every invoice of a 50-invoice statement is in both documents.
 
