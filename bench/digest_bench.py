@@ -14,12 +14,18 @@ and passes the Odoo options)::
     bench/run_bench.sh                                  # 10,000 customers, 100,000 invoices
     bench/run_bench.sh --customers 20000 --invoices 200000 --json /tmp/2n.json
     bench/run_bench.sh --with-statement-pdf --statement-sample 200
+    bench/run_bench.sh --with-documents --statement-sample 1000
 
 The data is bulk-created: a handful of invoices are made and posted through the
 ORM (one per currency, and a credit note), then cloned row by row in SQL with
 new customers, numbers, dates and amounts, so that 100,000 invoices take
 seconds rather than hours.  Payments are represented by the invoices' residual
 amounts and payment states, not by payment entries.
+
+``--with-documents`` measures, on a sample of customers (``--statement-sample``),
+the run with each kind of document on every level (statement PDF, statement
+Word, invoice PDFs rendered, not stored) and with all three, and reports the
+seconds each kind adds per digest (and per invoice for invoice PDFs).
 
 Each measure runs in a fresh process on a fresh copy of the generated database,
 so that the peak memory is the run's own.  ``generate`` and ``measure_run``
@@ -38,6 +44,17 @@ import sys
 import time
 from datetime import timedelta
 
+# the level options each document measure switches on
+DOCUMENT_KINDS = {
+    "statement_pdf": {"attach_statement_pdf": True},
+    "statement_docx": {"attach_statement_docx": True},
+    "invoice_pdf": {"attach_invoice_pdf": True},
+    "documents": {
+        "attach_statement_pdf": True,
+        "attach_statement_docx": True,
+        "attach_invoice_pdf": True,
+    },
+}
 DEFAULT_CUSTOMERS = 10_000
 DEFAULT_INVOICES = 100_000
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -601,6 +618,15 @@ def measure_run(env, company=None, now=None, batch_size=None, max_batches=None, 
     }
 
 
+def _documents_built(env):
+    """What the measured run attached: invoice PDFs rendered, statements."""
+    attachments = env["ir.attachment"].search_read(
+        [("res_model", "=", "invoice.reminder.digest")], ["name", "mimetype"]
+    )
+    invoice_pdfs = sum(1 for a in attachments if not a["name"].startswith("Statement"))
+    return {"attachments": len(attachments), "invoice_pdfs": invoice_pdfs}
+
+
 def measure_statement(env, invoices=50, company=None):
     """Time one statement of ``invoices`` invoices, as PDF and as Word.
 
@@ -713,7 +739,12 @@ def parse_args(argv=None):
         metavar="K",
         help="customers in the run with the statement PDF (default %(default)s)",
     )
-    parser.add_argument("--measure", choices=["plain", "statement_pdf"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--with-documents",
+        action="store_true",
+        help="also measure runs with statement PDF, Word and invoice PDFs on every level",
+    )
+    parser.add_argument("--measure", choices=["plain", *DOCUMENT_KINDS], help=argparse.SUPPRESS)
     parser.add_argument("odoo_options", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     if args.odoo_options and args.odoo_options[0] == "--":
@@ -852,12 +883,19 @@ def _child(args):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         options = {"batch_size": args.batch_size}
-        if args.measure == "statement_pdf":
-            env["invoice.reminder.level"].search([]).write({"attach_statement_pdf": True})
+        if args.measure in DOCUMENT_KINDS:
+            env["invoice.reminder.level"].search([]).write(DOCUMENT_KINDS[args.measure])
             env.flush_all()
             cr.commit()
-            options = {"batch_size": args.statement_sample, "max_batches": 1, "rerun": False}
+            batch_size = args.batch_size or 200
+            options = {
+                "batch_size": batch_size,
+                "max_batches": -(-args.statement_sample // batch_size),
+                "rerun": False,
+            }
         result = measure_run(env, **options)
+        if args.measure in DOCUMENT_KINDS:
+            result.update(_documents_built(env))
         if args.measure == "statement_pdf":
             result.update(measure_statement(env))
             cr.rollback()
@@ -884,10 +922,50 @@ TABLE = [
     ("statement_pdf_digests", "With statement PDF: digests", "{:,}"),
     ("statement_pdf_s_per_digest", "With statement PDF: s per digest", "{:.3f}"),
     ("statement_pdf_extra_s_per_digest", "Statement PDF adds per digest (s)", "{:.3f}"),
+    ("statement_pdf_peak_rss_mb", "Statement PDF: peak memory (MB)", "{:.0f}"),
+    ("statement_docx_s_per_digest", "Statement Word: s per digest", "{:.3f}"),
+    ("statement_docx_extra_s_per_digest", "Statement Word: adds per digest (s)", "{:.3f}"),
+    ("invoice_pdf_s_per_digest", "Invoice PDFs: s per digest", "{:.3f}"),
+    ("invoice_pdf_extra_s_per_digest", "Invoice PDFs: add per digest (s)", "{:.3f}"),
+    ("invoice_pdfs", "Invoice PDFs: rendered", "{:,}"),
+    ("invoice_pdf_extra_s_per_invoice", "Invoice PDFs: add per invoice (s)", "{:.3f}"),
+    ("invoice_pdf_peak_rss_mb", "Invoice PDFs: peak memory (MB)", "{:.0f}"),
+    ("documents_digests", "All documents: digests", "{:,}"),
+    ("documents_s_per_digest", "All documents: s per digest", "{:.3f}"),
+    ("documents_failed", "All documents: digests failed", "{:,}"),
+    ("documents_peak_rss_mb", "All documents: peak memory (MB)", "{:.0f}"),
     ("statement_invoices", "One statement: invoices", "{:,}"),
     ("statement_pdf_s", "One statement: PDF built in (s)", "{:.3f}"),
     ("statement_docx_s", "One statement: Word built in (s)", "{:.3f}"),
 ]
+
+
+def _measure_documents(args, data_db, plain):
+    """Seconds per digest with each kind of document on every level, on a sample."""
+    base = plain["wall_s"] / plain["digests"] if plain["digests"] else 0.0
+    figures = {}
+    for kind in DOCUMENT_KINDS:
+        measured = _measure_in_child(args, data_db, kind)
+        digests = measured["digests"]
+        per_digest = measured["wall_s"] / digests if digests else None
+        figures[f"{kind}_digests"] = digests
+        figures[f"{kind}_s_per_digest"] = round(per_digest, 4) if digests else None
+        figures[f"{kind}_extra_s_per_digest"] = round(per_digest - base, 4) if digests else None
+        figures[f"{kind}_peak_rss_mb"] = measured["peak_rss_mb"]
+        figures[f"{kind}_failed"] = measured["digest_states"].get("failed", 0)
+        if kind == "invoice_pdf" and measured["invoice_pdfs"]:
+            figures["invoice_pdfs"] = measured["invoice_pdfs"]
+            figures["invoice_pdf_extra_s_per_invoice"] = round(
+                (measured["wall_s"] - base * digests) / measured["invoice_pdfs"], 4
+            )
+        if kind == "statement_pdf":
+            figures.update(
+                {
+                    key: measured[key]
+                    for key in ("statement_invoices", "statement_pdf_s", "statement_docx_s")
+                }
+            )
+    return figures
 
 
 def print_table(result):
@@ -909,7 +987,9 @@ def main(argv=None):
         flush=True,
     )
     result.update(_measure_in_child(args, data_db, "plain"))
-    if args.with_statement_pdf:
+    if args.with_documents:
+        result.update(_measure_documents(args, data_db, result))
+    if args.with_statement_pdf and not args.with_documents:
         pdf = _measure_in_child(args, data_db, "statement_pdf")
         per_digest = pdf["wall_s"] / pdf["digests"] if pdf["digests"] else None
         base = result["wall_s"] / result["digests"] if result["digests"] else 0

@@ -18,3 +18,4 @@ from . import invoice_reminder_preview
 from . import invoice_reminder_preview_line
 from . import res_currency
 from . import invoice_reminder_promise
+from . import ir_actions_report

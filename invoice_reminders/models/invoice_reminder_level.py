@@ -62,6 +62,12 @@ class InvoiceReminderLevel(models.Model):
         help="Print the company's signature and stamp (set in the Accounting settings) "
         "at the foot of the statement.",
     )
+    pay_within_days = fields.Integer(
+        string="Pay Within (days)",
+        default=8,
+        help="The statement asks for payment by the reminder's date plus this many days, "
+        "printed as a date.",
+    )
     attachment_name = fields.Char(
         string="Statement File Name",
         default=rules.DEFAULT_ATTACHMENT_NAME,

@@ -134,6 +134,9 @@ class InvoiceReminderPreview(models.TransientModel):
             )
         elif not lines:
             warning = _("The next run has no customer to remind.")
+        bank_warning = self._bank_account_warning()
+        if bank_warning:
+            warning = f"{warning}\n{bank_warning}" if warning else bank_warning
         self.write(
             {
                 "send_count": len(sent),
@@ -143,6 +146,22 @@ class InvoiceReminderPreview(models.TransientModel):
                 "skipped_display": display(not_reminded),
                 "warning": warning,
             }
+        )
+
+    def _bank_account_warning(self):
+        """A warning when the statements sent ask for a transfer to no bank account."""
+        self.ensure_one()
+        company = self.company_id
+        levels = self.line_ids.filtered(lambda line: line.status == "send").policy_id.level_ids
+        with_statement = levels.filtered(
+            lambda level: level.attach_statement_pdf or level.attach_statement_docx
+        )
+        if not with_statement or company.partner_id.bank_ids:
+            return False
+        return _(
+            "The statements ask for payment by bank transfer, but %(company)s has no bank "
+            "account to print on them: add one to the company's contact (Bank Accounts).",
+            company=company.name,
         )
 
     # ------------------------------------------------------------------

@@ -1173,6 +1173,8 @@ class InvoiceReminderRun(models.Model):
         rendered = {}
         for template, template_digests in by_template.items():
             rendered.update(template_digests._render_mails(template))
+        # the documents of the batch at once, as the run builds them
+        prerendered = digests._prerender_documents() if attachments else None
         for entry, digest in zip(entries, digests, strict=True):
             entry["attachment_names"] = digest._get_attachment_names()
             if digest.id not in rendered:
@@ -1181,7 +1183,7 @@ class InvoiceReminderRun(models.Model):
             vals = digest._prepare_mail_vals(rendered[digest.id])
             entry["mail"] = {key: vals[key] for key in ("subject", "body_html", "email_from")}
             if attachments:
-                files = digest._build_attachments()
+                files = digest._build_attachments(prerendered)
                 if files is None:
                     entry["mail"] = {"error": digest.error}
                     continue

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools.image import image_data_uri
 from odoo.tools.misc import find_in_path, format_amount, format_date
 
-from .. import rules
+from .. import pdf, rules
 
 _logger = logging.getLogger(__name__)
 
@@ -28,20 +28,27 @@ DEFAULT_WKHTMLTOPDF = "/usr/bin/wkhtmltopdf"
 PDF_MIMETYPE = "application/pdf"
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 STATEMENT_FORMATS = {"pdf": PDF_MIMETYPE, "docx": DOCX_MIMETYPE}
+PROCESSES_PARAM = "invoice_reminders.pdf_processes"
+MAX_PROCESSES = 4
 # wkhtmltopdf: quiet (nothing in Odoo's log), nothing fetched from disk or network,
 # no script: the statement is self-contained HTML
-PDFKIT_OPTIONS = {
-    "quiet": "",
-    "encoding": "UTF-8",
-    "page-size": "A4",
-    "margin-top": "15mm",
-    "margin-bottom": "15mm",
-    "margin-left": "12mm",
-    "margin-right": "12mm",
-    "disable-javascript": "",
-    "disable-local-file-access": "",
-    "disable-external-links": "",
-}
+STATEMENT_PDF_ARGS = (
+    "--encoding",
+    "UTF-8",
+    "--page-size",
+    "A4",
+    "--margin-top",
+    "15mm",
+    "--margin-bottom",
+    "15mm",
+    "--margin-left",
+    "12mm",
+    "--margin-right",
+    "12mm",
+    "--disable-javascript",
+    "--disable-local-file-access",
+    "--disable-external-links",
+)
 
 
 class InvoiceReminderStatement(models.AbstractModel):
@@ -83,6 +90,7 @@ class InvoiceReminderStatement(models.AbstractModel):
         date=None,
         reference=None,
         with_signature=False,
+        pay_by=None,
     ):
         """The statement's content, translated and formatted for the customer.
 
@@ -95,6 +103,7 @@ class InvoiceReminderStatement(models.AbstractModel):
         :param date: the statement's date (today by default)
         :param reference: shown under the date (e.g. the reminder level)
         :param with_signature: print the company's signature and stamp
+        :param pay_by: the date by which the customer is asked to pay
         :returns: a plain dict of strings and lists, the same for PDF and Word
         """
         lang = self._statement_lang(partner)
@@ -135,6 +144,11 @@ class InvoiceReminderStatement(models.AbstractModel):
             return {"uri": image_data_uri(value), "raw": base64.b64decode(value)}
 
         title = env._("Statement of Overdue Invoices")
+        amount_due = [
+            {"currency": total["currency"].name, "amount": amount(total["net"], total["currency"])}
+            for total in totals
+            if (total["net"] or 0.0) > 0
+        ]
         return {
             "lang": lang,
             "lang_iso": env["res.lang"]._lang_get(lang).iso_code or "en",
@@ -142,6 +156,11 @@ class InvoiceReminderStatement(models.AbstractModel):
             "date": format_date(env, date),
             "date_raw": date,
             "reference": reference or "",
+            "pay_by": format_date(env, pay_by) if pay_by else "",
+            "amount_due": amount_due,
+            "logo": {"uri": image_data_uri(company.logo), "raw": base64.b64decode(company.logo)}
+            if company.logo
+            else False,
             "company": {"name": company.name, "lines": company_lines},
             "customer": {"name": partner.display_name, "lines": customer_lines},
             "labels": {
@@ -154,6 +173,10 @@ class InvoiceReminderStatement(models.AbstractModel):
                 ),
                 "credits": env._("Credits in your favour"),
                 "payment": env._("Payment instructions"),
+                "amount_due": env._("Amount due"),
+                "pay_by": env._("Please pay by %(date)s", date=format_date(env, pay_by))
+                if pay_by
+                else "",
             },
             "columns": [
                 {"label": env._("Invoice"), "align": "left"},
@@ -204,14 +227,18 @@ class InvoiceReminderStatement(models.AbstractModel):
         }
 
     @api.model
-    def _prepare_partner_statement_data(self, partner, with_signature=False, with_links=True):
+    def _prepare_partner_statement_data(
+        self, partner, with_signature=False, with_links=True, pay_within_days=None
+    ):
         """A preview statement of the customer's currently overdue invoices (no digest).
 
         :param with_links: link each invoice to the customer portal
+        :param pay_within_days: ask for payment by today plus these days
         """
         partner = partner.commercial_partner_id
         company = self.env.company
         today = fields.Date.context_today(self)
+        pay_by = fields.Date.add(today, days=pay_within_days) if pay_within_days else None
         moves = self.env["account.move"].search(
             [
                 ("commercial_partner_id", "=", partner.id),
@@ -303,6 +330,7 @@ class InvoiceReminderStatement(models.AbstractModel):
             date=today,
             reference=_("Preview"),
             with_signature=with_signature,
+            pay_by=pay_by,
         )
 
     @api.model
@@ -321,6 +349,7 @@ class InvoiceReminderStatement(models.AbstractModel):
             with_signature=level.print_signature_stamp,
             # as the reminder would: portal links only where the level includes them
             with_links=level.include_links if level else True,
+            pay_within_days=level.pay_within_days if level else None,
         )
         content = self._render_statement(data, report_format)
         filename = self._statement_filename(
@@ -371,16 +400,22 @@ class InvoiceReminderStatement(models.AbstractModel):
             return DEFAULT_WKHTMLTOPDF
 
     @api.model
-    def _render_statement_pdf(self, data):
-        html = self._render_statement_html(data)
+    def _pdf_processes(self):
+        """At most this many wkhtmltopdf processes at once (system parameter, else one per core)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(PROCESSES_PARAM)
+        try:
+            return max(1, int(value)) if value else min(pdf.default_processes(), MAX_PROCESSES)
+        except ValueError:
+            return min(pdf.default_processes(), MAX_PROCESSES)
+
+    @api.model
+    def _checked_wkhtmltopdf_path(self):
+        """The wkhtmltopdf binary, or a UserError that names it when it is missing."""
         path = self._wkhtmltopdf_path()
         if pdfkit is None:
             raise UserError(_("The Python library pdfkit is not installed."))
         try:
-            configuration = pdfkit.configuration(wkhtmltopdf=path)
-            pdf = pdfkit.from_string(
-                str(html), False, options=PDFKIT_OPTIONS, configuration=configuration
-            )
+            pdfkit.configuration(wkhtmltopdf=path)
         except OSError as error:
             _logger.info("Statement PDF not built with %s: %s", path, error)
             raise UserError(
@@ -390,9 +425,51 @@ class InvoiceReminderStatement(models.AbstractModel):
                     error=str(error).strip()[:500],
                 )
             ) from error
-        if not pdf or not pdf.startswith(b"%PDF"):
-            raise UserError(_("The statement PDF could not be built: wkhtmltopdf returned no PDF."))
-        return pdf
+        return path
+
+    @api.model
+    def _render_statements_pdf(self, data_list):
+        """The statement PDFs of several customers at once.
+
+        A few wkhtmltopdf processes convert them all, several statements per
+        process (see :mod:`invoice_reminders.pdf`): each PDF is what rendering
+        that statement alone gives.
+
+        :param data_list: statements, as :meth:`_prepare_statement_data` returns them
+        :returns: one item per statement: its PDF (bytes), or the reason it could
+            not be built (str, translated)
+        :raises UserError: wkhtmltopdf is missing (no statement can be built)
+        """
+        if not data_list:
+            return []
+        path = self._checked_wkhtmltopdf_path()
+        documents = [
+            pdf.Document(str(self._render_statement_html(data)), STATEMENT_PDF_ARGS)
+            for data in data_list
+        ]
+        results = pdf.convert(path, documents, processes=self._pdf_processes())
+        output = []
+        for result in results:
+            if result:
+                output.append(result.pdf)
+            else:
+                _logger.info("Statement PDF not built with %s: %s", path, result.error)
+                output.append(
+                    _(
+                        "The statement PDF could not be built with wkhtmltopdf "
+                        "(%(path)s): %(error)s",
+                        path=path,
+                        error=result.error,
+                    )
+                )
+        return output
+
+    @api.model
+    def _render_statement_pdf(self, data):
+        content = self._render_statements_pdf([data])[0]
+        if isinstance(content, str):
+            raise UserError(content)
+        return content
 
     @api.model
     def _render_statement_docx(self, data):
@@ -416,6 +493,10 @@ class InvoiceReminderStatement(models.AbstractModel):
         section.left_margin = section.right_margin = Cm(1.5)
         section.top_margin = section.bottom_margin = Cm(1.5)
 
+        if data.get("logo"):
+            document.add_paragraph().add_run().add_picture(
+                io.BytesIO(data["logo"]["raw"]), height=Cm(1.5)
+            )
         heading = document.add_paragraph()
         heading.add_run(data["company"]["name"]).bold = True
         for line in data["company"]["lines"]:
@@ -434,6 +515,16 @@ class InvoiceReminderStatement(models.AbstractModel):
         customer.add_run(data["customer"]["name"]).bold = True
         for line in data["customer"]["lines"]:
             customer.add_run("\n" + line)
+        if data.get("amount_due"):
+            due = document.add_paragraph()
+            due.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            due.add_run(data["labels"]["amount_due"]).italic = True
+            for row in data["amount_due"]:
+                amount_run = due.add_run("\n" + row["amount"])
+                amount_run.bold = True
+                amount_run.font.size = Pt(13)
+            if data["pay_by"]:
+                due.add_run("\n" + data["labels"]["pay_by"]).bold = True
         document.add_paragraph(data["labels"]["intro"])
 
         columns = data["columns"]
