@@ -17,11 +17,12 @@ LOGDIR="${IR_LOGDIR:-$ROOT/.test-logs}"
 mkdir -p "$LOGDIR"
 rm -f "$LOGDIR"/*.log
 
-log "Lint: ruff, and pylint-odoo's mandatory checks on the add-on"
+log "Lint: ruff, and pylint-odoo's mandatory checks on the add-ons"
 set +e
 "$VENV/bin/ruff" check "$ROOT" > "$LOGDIR/lint.log" 2>&1
 ruff_rc=$?
-"$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" "$ROOT/invoice_reminders" >> "$LOGDIR/lint.log" 2>&1
+"$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" "$ROOT/invoice_reminders" \
+    "$ROOT/invoice_reminders_queue" >> "$LOGDIR/lint.log" 2>&1
 pylint_rc=$?
 set -e
 cat "$LOGDIR/lint.log"

@@ -5,9 +5,10 @@ from psycopg2 import errors
 from odoo import _, models
 from odoo.tools import split_every
 
-from odoo.addons.invoice_reminders.models.invoice_reminder_run import LOCK_NAMESPACE
 from odoo.addons.queue_job.delay import chain, group
 from odoo.addons.queue_job.exception import RetryableJobError
+
+from odoo.addons.invoice_reminders.models.invoice_reminder_run import LOCK_NAMESPACE
 
 _logger = logging.getLogger(__name__)
 
@@ -86,8 +87,9 @@ class InvoiceReminderRun(models.Model):
 
     def _auto_commit(self):
         """A job commits once, when it is done: a batch is all or nothing."""
-        if not self.env.context.get("job_uuid"):
-            super()._auto_commit()
+        if self.env.context.get("job_uuid"):
+            return None
+        return super()._auto_commit()
 
     def _queue_build_batch(self, partner_ids, now):
         """Job: build, render and queue the reminders of a batch of customers.

@@ -9,9 +9,10 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from odoo.addons.invoice_reminders.tests.common import ReminderRunCommon
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
+
+from odoo.addons.invoice_reminders.tests.common import ReminderRunCommon
 
 from ..models.invoice_reminder_run import PARTNER_LOCK_NAMESPACE
 
@@ -124,7 +125,9 @@ class TestQueueDispatch(ReminderRunCommon):
     def test_documents_are_rendered_inside_the_batch_job(self):
         self.policy._levels_sorted()[0].attach_statement_docx = True
         run = self.dispatch(batch_size=5)
-        attachments = self.env["ir.attachment"].search_count([("res_model", "=", "invoice.reminder.digest")])
+        attachments = self.env["ir.attachment"].search_count(
+            [("res_model", "=", "invoice.reminder.digest")]
+        )
         self.perform(self.jobs(run)[0])
         digests = run.digest_ids
         self.assertEqual(len(digests), 5)
