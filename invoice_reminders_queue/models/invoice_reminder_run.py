@@ -1,5 +1,6 @@
 import logging
 
+import psycopg2
 from psycopg2 import errors
 
 from odoo import _, models
@@ -129,6 +130,19 @@ class InvoiceReminderRun(models.Model):
         except errors.UniqueViolation as error:
             # a reminder committed by another worker since this job began
             raise RetryableJobError(str(error), seconds=BUSY_RETRY_SECONDS) from error
+        except (RetryableJobError, psycopg2.OperationalError):
+            # busy, or a concurrency error that queue_job retries on its own
+            raise
+        except Exception as error:
+            # one customer's failure is handled inside the batch: this is the
+            # batch's own (database, memory, ...): retried with the job's backoff,
+            # failed in the Jobs screen after its last try
+            _logger.warning(
+                "Batch of reminder run %s failed, retried later", self.id, exc_info=True
+            )
+            raise RetryableJobError(
+                _("This batch failed and is retried later: %(error)s", error=error)
+            ) from error
         return _("%(count)s customer(s) processed.", count=len(todo))
 
     def _queue_todo_in(self, partner_ids):

@@ -33,13 +33,13 @@ class TestQueueDispatch(ReminderRunCommon):
         cls.Run = cls.env["invoice.reminder.run"].sudo()
 
     def jobs(self, run):
-        return self.env["queue.job"].search(
+        return self.env["queue.job"].sudo().search(
             [("identity_key", "=like", f"invoice_reminder_run:{run.id}:%")], order="id"
         )
 
     def perform(self, job_record):
         """Run one stored job as queue_job's controller does, dependents included."""
-        job = Job.load(self.env, job_record.uuid)
+        job = Job.load(self.env(su=True), job_record.uuid)
         job.set_started()
         job.store()
         job.perform()
@@ -100,7 +100,7 @@ class TestQueueDispatch(ReminderRunCommon):
         self.assertEqual(len(digests), 2)
         mails = self.env["mail.mail"].search_count([])
         # the same job again, e.g. performed once more after a crash
-        job = Job.load(self.env, batch.uuid)
+        job = Job.load(self.env(su=True), batch.uuid)
         result = job.perform()
         self.assertEqual(result, "Every customer of this batch was already processed.")
         self.assertEqual(run.digest_ids, digests, "no second reminder")
@@ -142,7 +142,7 @@ class TestQueueDispatch(ReminderRunCommon):
 
     def test_customers_busy_in_another_worker_are_retried_later(self):
         run = self.dispatch(batch_size=5)
-        batch = Job.load(self.env, self.jobs(run)[0].uuid)
+        batch = Job.load(self.env(su=True), self.jobs(run)[0].uuid)
         with self.registry.cursor() as other_cr:
             # a customer sent by hand holds the whole run
             other_cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_NAMESPACE, run.id))
@@ -164,14 +164,14 @@ class TestQueueDispatch(ReminderRunCommon):
         self.assertEqual(len(run.digest_ids), 5)
 
     def test_retries_with_backoff_on_the_channel(self):
-        config = self.env["queue.job.function"].job_config(
+        config = self.env["queue.job.function"].sudo().job_config(
             "<invoice.reminder.run>._queue_build_batch"
         )
         self.assertEqual(config.channel, "root.invoice_reminders")
         self.assertEqual(config.retry_pattern, {1: 10, 3: 60, 5: 300})
         self.assertFalse(config.allow_commit, "a batch is one transaction")
         run = self.dispatch(batch_size=5)
-        job = Job.load(self.env, self.jobs(run)[0].uuid)
+        job = Job.load(self.env(su=True), self.jobs(run)[0].uuid)
         delays = []
         for retry in (1, 3, 5, 6):
             job.retry = retry
