@@ -33,9 +33,16 @@ class TestQueueDispatch(ReminderRunCommon):
         cls.Run = cls.env["invoice.reminder.run"].sudo()
 
     def jobs(self, run):
-        return self.env["queue.job"].sudo().search(
-            [("identity_key", "=like", f"invoice_reminder_run:{run.id}:%")], order="id"
+        """The batch jobs of ``run``, in the order of their customers, then its last job."""
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search([("identity_key", "=like", f"invoice_reminder_run:{run.id}:%")])
         )
+        batches = jobs.filtered(lambda job: job.method_name == "_queue_build_batch")
+        finish = jobs - batches
+        self.assertEqual(finish.mapped("method_name"), ["_queue_finish"][: len(finish)])
+        return batches.sorted(lambda job: job.args[0][0]) + finish
 
     def perform(self, job_record):
         """Run one stored job as queue_job's controller does, dependents included."""
@@ -164,12 +171,13 @@ class TestQueueDispatch(ReminderRunCommon):
         self.assertEqual(len(run.digest_ids), 5)
 
     def test_retries_with_backoff_on_the_channel(self):
-        config = self.env["queue.job.function"].sudo().job_config(
-            "<invoice.reminder.run>._queue_build_batch"
+        config = (
+            self.env["queue.job.function"]
+            .sudo()
+            .job_config("<invoice.reminder.run>._queue_build_batch")
         )
         self.assertEqual(config.channel, "root.invoice_reminders")
         self.assertEqual(config.retry_pattern, {1: 10, 3: 60, 5: 300})
-        self.assertFalse(config.allow_commit, "a batch is one transaction")
         run = self.dispatch(batch_size=5)
         job = Job.load(self.env(su=True), self.jobs(run)[0].uuid)
         delays = []
