@@ -149,7 +149,7 @@ class TestJobRunners(TransactionCase):
         try:
             blocker.execute("SELECT id FROM res_partner WHERE id = %s FOR UPDATE", (victim,))
             with self.qw.Cluster(2, self.db, self.odoo_bin, self.options, self.workdir) as cluster:
-                pid = self.qw.wait_for(self._blocked_worker, 240, what="a job waiting on the lock")
+                self.qw.wait_for(self._blocked, 240, what="a job waiting on the lock")
                 job = self.qw.wait_for(
                     lambda: next(
                         (
@@ -162,7 +162,10 @@ class TestJobRunners(TransactionCase):
                     30,
                     what="the job to be started",
                 )
-                os.kill(pid, signal.SIGKILL)
+                # the HTTP worker performing it (queue_job records its pid) dies
+                self.assertIn(job["pid"], set().union(*cluster.server_pids()))
+                self.assertNotIn(job["pid"], [server.pid for server in cluster.servers])
+                os.kill(job["pid"], signal.SIGKILL)
                 blocker.rollback()
                 # the other batches go on; the killed one left nothing half-built
                 self.qw.wait_for(
@@ -229,13 +232,12 @@ class TestJobRunners(TransactionCase):
         )
         self.assertEqual(sum("queue job runner ready for db" in log for log in logs), 1)
 
-    def _blocked_worker(self):
-        rows = self.query(
-            "SELECT application_name FROM pg_stat_activity"
-            " WHERE datname = %s AND wait_event_type = 'Lock' AND application_name LIKE 'odoo-%%'",
+    def _blocked(self):
+        """Whether a session of the servers waits for a lock."""
+        return self.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
             (self.db,),
         )
-        return int(rows[0][0].split("-", 1)[1]) if rows else None
 
     def check_exactly_once(self):
         run_id = self.prepared["run_id"]
