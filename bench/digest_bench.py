@@ -923,7 +923,8 @@ def _child(args):
     _odoo(args, args.db)
     registry = Registry(args.db)
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        # built in this one process, even where invoice_reminders_queue is installed
+        env = api.Environment(cr, SUPERUSER_ID, {"invoice_reminders_queue_build_here": True})
         options = {"batch_size": args.batch_size}
         if args.measure == "statement_pdf":
             env["invoice.reminder.level"].search([]).write({"attach_statement_pdf": True})
