@@ -3,9 +3,9 @@
 Each server is a real ``odoo-bin`` in prefork mode (``--workers 1``) with
 ``queue_job`` loaded server-wide, so each runs its own job runner; queue_job
 elects one of them per database (the others stand by and take over if it
-dies). The elected runner sends every job to a loopback round-robin proxy,
-which spreads them over the servers, as the load balancer in front of several
-Odoo servers does in a real deployment.
+dies). The elected runner sends every job to a loopback proxy, which sends
+each to the server with the fewest jobs running, as the load balancer in
+front of several Odoo servers does in a real deployment.
 
 Used by the benchmark (``bench/digest_bench.py --workers N``) and by the
 tests of invoice_reminders_queue (``tests/test_job_runners.py``).
@@ -28,13 +28,21 @@ PROXY_PORT = 18188
 MAX_SERVERS = 4
 
 
-class RoundRobinProxy:
-    """A TCP proxy on loopback sending each connection to the next live backend."""
+class LeastConnectionsProxy:
+    """A TCP proxy on loopback sending each connection to the live backend with the
+    fewest connections open (as ``balance leastconn`` of a load balancer).
+
+    queue_job's runner gives up waiting for an answer after one second but the
+    connection stays open until the job is done, so the open connections of a
+    backend are the jobs it is performing: a job goes to a free server.
+    """
 
     def __init__(self, port, backend_ports):
         self.port = port
-        self.backends = itertools.cycle(backend_ports)
-        self.count = len(backend_ports)
+        self.backends = list(backend_ports)
+        self.active = dict.fromkeys(self.backends, 0)
+        self.turn = itertools.count()
+        self.lock = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port))
@@ -56,11 +64,17 @@ class RoundRobinProxy:
                 return
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
 
+    def _candidates(self):
+        with self.lock:
+            start = next(self.turn) % len(self.backends)
+            ring = self.backends[start:] + self.backends[:start]
+            return sorted(ring, key=lambda port: self.active[port])
+
     def _handle(self, client):
-        backend = None
-        for _n in range(self.count):
+        backend = port = None
+        for port in self._candidates():
             try:
-                backend = socket.create_connection(("127.0.0.1", next(self.backends)), timeout=5)
+                backend = socket.create_connection(("127.0.0.1", port), timeout=5)
                 backend.settimeout(None)
                 break
             except OSError:
@@ -68,6 +82,8 @@ class RoundRobinProxy:
         if backend is None:
             client.close()
             return
+        with self.lock:
+            self.active[port] += 1
         pumps = [
             threading.Thread(target=self._pump, args=(client, backend), daemon=True),
             threading.Thread(target=self._pump, args=(backend, client), daemon=True),
@@ -76,6 +92,8 @@ class RoundRobinProxy:
             pump.start()
         for pump in pumps:
             pump.join()
+        with self.lock:
+            self.active[port] -= 1
         client.close()
         backend.close()
 
@@ -141,7 +159,12 @@ class Cluster:
 
     def start(self, timeout=180):
         os.makedirs(self.workdir, exist_ok=True)
-        self.proxy = RoundRobinProxy(PROXY_PORT, self.ports).start()
+        for n in range(self.count):
+            for port in (self.ports[n], GEVENT_BASE_PORT + n):
+                with socket.socket() as probe:
+                    if probe.connect_ex(("127.0.0.1", port)) == 0:
+                        raise RuntimeError(f"loopback port {port} is already in use")
+        self.proxy = LeastConnectionsProxy(PROXY_PORT, self.ports).start()
         for n, port in enumerate(self.ports):
             config = os.path.join(self.workdir, f"odoo-server-{n + 1}.conf")
             if os.path.exists(self.logs[n]):
@@ -176,8 +199,13 @@ class Cluster:
             try:
                 server.wait(timeout=60)
             except subprocess.TimeoutExpired:
+                pass
+            # whatever is left of the server's processes (a worker in a request)
+            try:
                 os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+            except ProcessLookupError:
+                pass
+            server.wait()
         if self.proxy:
             self.proxy.stop()
 
