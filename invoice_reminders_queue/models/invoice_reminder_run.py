@@ -17,7 +17,8 @@ _logger = logging.getLogger(__name__)
 PARTNER_LOCK_NAMESPACE = LOCK_NAMESPACE + 1
 # the context key under which a run builds its batches itself
 BUILD_HERE = "invoice_reminders_queue_build_here"
-# seconds before a batch whose customers are busy elsewhere is tried again
+# seconds before a job whose run or customers are busy elsewhere is tried again
+# (waiting does not use up the job's tries)
 BUSY_RETRY_SECONDS = 10
 
 
@@ -110,6 +111,7 @@ class InvoiceReminderRun(models.Model):
             raise RetryableJobError(
                 _("The run is being processed elsewhere: tried again later."),
                 seconds=BUSY_RETRY_SECONDS,
+                ignore_retry=True,
             )
         cr.execute(
             "SELECT bool_and(pg_try_advisory_xact_lock(%s, pid)) FROM unnest(%s::int[]) AS pid",
@@ -119,6 +121,7 @@ class InvoiceReminderRun(models.Model):
             raise RetryableJobError(
                 _("These customers are being reminded by another worker: tried again later."),
                 seconds=BUSY_RETRY_SECONDS,
+                ignore_retry=True,
             )
         todo = self._queue_todo_in(partner_ids)
         if not todo:
@@ -172,6 +175,7 @@ class InvoiceReminderRun(models.Model):
             raise RetryableJobError(
                 _("The run is being processed elsewhere: tried again later."),
                 seconds=BUSY_RETRY_SECONDS,
+                ignore_retry=True,
             )
         try:
             self.with_context(**{BUILD_HERE: True})._process(now=now)
