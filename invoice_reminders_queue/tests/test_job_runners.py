@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import unittest
 import urllib.request
 
@@ -162,7 +163,10 @@ class TestJobRunners(TransactionCase):
                     30,
                     what="the job to be started",
                 )
-                # the HTTP worker performing it (queue_job records its pid) dies
+                # midway through its batch, once the runner has stopped waiting for
+                # its answer (1 s), the HTTP worker performing it (queue_job records
+                # its pid) dies
+                time.sleep(2)
                 self.assertIn(job["pid"], set().union(*cluster.server_pids()))
                 self.assertNotIn(job["pid"], [server.pid for server in cluster.servers])
                 os.kill(job["pid"], signal.SIGKILL)
