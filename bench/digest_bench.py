@@ -744,6 +744,18 @@ def parse_args(argv=None):
         action="store_true",
         help="also measure runs with statement PDF, Word and invoice PDFs on every level",
     )
+    parser.add_argument(
+        "--workers",
+        metavar="N[,N...]",
+        type=lambda value: [int(n) for n in value.split(",")],
+        help="also measure the run on the job queue (invoice_reminders_queue) with N "
+        "Odoo servers on loopback sharing the database, for each N (at most 4)",
+    )
+    parser.add_argument(
+        "--queue-statements",
+        action="store_true",
+        help="in the runs on the job queue, every reminder attaches the statement PDF",
+    )
     parser.add_argument("--measure", choices=["plain", *DOCUMENT_KINDS], help=argparse.SUPPRESS)
     parser.add_argument("odoo_options", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -795,7 +807,7 @@ def _copy_db(source, target):
 
 def _install_template(args):
     """A database with accounting and the add-on installed, cached by the add-on's content."""
-    template = f"{args.db}_base_{_module_key()}"
+    template = f"{args.db}_base_{_module_key()}{'_queue' if args.workers else ''}"
     _odoo(args, template)
     if _db_exists(template):
         return template
@@ -817,7 +829,7 @@ def _install_template(args):
             "-d",
             f"{template}_tmp",
             "-i",
-            "account,invoice_reminders",
+            "account,invoice_reminders" + (",queue_job" if args.workers else ""),
             "--without-demo=all",
             "--stop-after-init",
             "--log-level=warn",
@@ -874,6 +886,67 @@ def _measure_in_child(args, data_db, kind):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def _measure_queue(args, data_db, workers):
+    """The run on the job queue with ``workers`` Odoo servers: wall time until the
+    last batch is built (the run then waits for its mails, as without the queue)."""
+    import odoo
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import queue_workers
+
+    _copy_db(data_db, args.db)
+    odoo.sql_db.close_db(args.db)
+    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+    workdir = os.path.join(os.path.dirname(odoo.tools.config["data_dir"]), f"queue-{workers}")
+    options = [o for o in args.odoo_options if not o.startswith(("--logfile", "--log-level"))]
+    with queue_workers.Cluster(workers, args.db, odoo_bin, options, workdir):
+        script = queue_workers.shell_script(
+            0,
+            0,
+            args.batch_size or 200,
+            workers,
+            generate=False,
+            reference=False,
+            statements=args.queue_statements,
+        )
+        out = subprocess.run(
+            [
+                sys.executable,
+                odoo_bin,
+                "shell",
+                *options,
+                "-d",
+                args.db,
+                "--no-http",
+                "--log-level=warn",
+                f"--logfile={workdir}/shell.log",
+            ],
+            input=script,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        queued = queue_workers.parse_shell_output(out)
+        queue_workers.wait_for(
+            lambda: queue_workers.run_state(args.db, queued["run_id"]) != "running",
+            7200,
+            step=0.2,
+            what="the end of the run",
+        )
+        wall = time.time() - queued["queued_at"] + queued["dispatch_s"]
+    with odoo.sql_db.db_connect(args.db).cursor() as cr:
+        cr.execute(
+            "SELECT count(*) FROM invoice_reminder_digest WHERE run_id = %s", (queued["run_id"],)
+        )
+        digests = cr.fetchone()[0]
+    odoo.sql_db.close_db(args.db)
+    return {
+        f"queue_{workers}_wall_s": round(wall, 2),
+        f"queue_{workers}_digests": digests,
+        f"queue_{workers}_jobs": queued["jobs"],
+    }
+
+
 def _child(args):
     from odoo import SUPERUSER_ID, api
     from odoo.modules.registry import Registry
@@ -881,7 +954,8 @@ def _child(args):
     _odoo(args, args.db)
     registry = Registry(args.db)
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        # built in this one process, even where invoice_reminders_queue is installed
+        env = api.Environment(cr, SUPERUSER_ID, {"invoice_reminders_queue_build_here": True})
         options = {"batch_size": args.batch_size}
         if args.measure in DOCUMENT_KINDS:
             env["invoice.reminder.level"].search([]).write(DOCUMENT_KINDS[args.measure])
@@ -969,8 +1043,17 @@ def _measure_documents(args, data_db, plain):
 
 
 def print_table(result):
-    width = max(len(label) for _k, label, _f in TABLE)
-    for key, label, fmt in TABLE:
+    table = list(TABLE)
+    for workers in sorted(
+        int(key.split("_")[1]) for key in result if key.startswith("queue_") and "_wall" in key
+    ):
+        table += [
+            (f"queue_{workers}_jobs", f"Job queue, {workers} server(s): jobs", "{:,}"),
+            (f"queue_{workers}_digests", f"Job queue, {workers} server(s): digests", "{:,}"),
+            (f"queue_{workers}_wall_s", f"Job queue, {workers} server(s): wall (s)", "{:.2f}"),
+        ]
+    width = max(len(label) for _k, label, _f in table)
+    for key, label, fmt in table:
         if result.get(key) is not None:
             print(f"  {label:<{width}}  {fmt.format(result[key]):>12}")
 
@@ -1002,6 +1085,9 @@ def main(argv=None):
         result.update(
             {key: pdf[key] for key in ("statement_invoices", "statement_pdf_s", "statement_docx_s")}
         )
+    for workers in args.workers or ():
+        print(f"Measuring the run on the job queue with {workers} server(s) ...", flush=True)
+        result.update(_measure_queue(args, data_db, workers))
     result.pop("company_id", None)
     print()
     print_table(result)

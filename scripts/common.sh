@@ -17,6 +17,9 @@ PGBASE="${IR_PGBASE:-/var/tmp/invoice_reminders-pg-$(id -u)}"
 PGDATA="${IR_PGDATA:-$PGBASE/data}"
 PGSOCKDIR="${IR_PGSOCKDIR:-$PGBASE/sock}"
 PGUSER_NAME=odoo
+# OCA's queue_job, pinned: the invoice_reminders_queue bridge runs on it.  Its
+# later 18.0 releases need a newer Odoo 18.0 than /opt/odoo-18.0 (odoo.api.private).
+QUEUE_JOB_VERSION=18.0.1.7.0.1
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 export ODOO_PATH PGPORT PGDATA
@@ -91,7 +94,7 @@ start_postgres() {
 # The virtualenv: Odoo's requirements plus this project, keyed by what it holds.
 ensure_venv() {
     local key
-    key=$( (echo venv-recipe-1; cat "$ROOT/setup.py"; [ -f "$ODOO_PATH/requirements.txt" ] && cat "$ODOO_PATH/requirements.txt") | sha1sum | cut -c1-12)
+    key=$( (echo venv-recipe-2 "$QUEUE_JOB_VERSION"; cat "$ROOT/setup.py"; [ -f "$ODOO_PATH/requirements.txt" ] && cat "$ODOO_PATH/requirements.txt") | sha1sum | cut -c1-12)
     VENV="${IR_VENV:-$STATE_DIR/venv-$key}"
     if [ ! -f "$VENV/.complete" ]; then
         log "Creating virtualenv $VENV"
@@ -109,6 +112,10 @@ ensure_venv() {
         # checkout (it is on Odoo's addons path), so the wheel is removed again.
         "$VENV/bin/pip" install -q "$ROOT[test]"
         "$VENV/bin/pip" uninstall -q -y odoo-addon-invoice_reminders
+        log "Installing OCA's queue_job (for the invoice_reminders_queue bridge)"
+        # Its wheel requires the "odoo" distribution, which Odoo's checkout is not:
+        # --no-deps, and its one Python dependency (requests) comes with Odoo's.
+        "$VENV/bin/pip" install -q --no-deps "odoo-addon-queue_job==$QUEUE_JOB_VERSION"
         touch "$VENV/.complete"
     fi
     export VENV

@@ -3,7 +3,8 @@
 #   1. the plain-Python tests (no Odoo needed), with pytest;
 #   2. on a fresh database of a private PostgreSQL cluster: install the add-on,
 #      run every Odoo test of it (--test-enable, tours in headless Chromium),
-#      then uninstall it;
+#      then install OCA's queue_job and the invoice_reminders_queue bridge and
+#      run the bridge's tests, then uninstall the add-on (and with it the bridge);
 #   3. fail if a test failed or if any WARNING or ERROR was logged.
 # Without Odoo the Odoo suite is skipped with a clear message; with CI=true that fails.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -16,11 +17,12 @@ LOGDIR="${IR_LOGDIR:-$ROOT/.test-logs}"
 mkdir -p "$LOGDIR"
 rm -f "$LOGDIR"/*.log
 
-log "Lint: ruff, and pylint-odoo's mandatory checks on the add-on"
+log "Lint: ruff, and pylint-odoo's mandatory checks on the add-ons"
 set +e
 "$VENV/bin/ruff" check "$ROOT" > "$LOGDIR/lint.log" 2>&1
 ruff_rc=$?
-"$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" "$ROOT/invoice_reminders" >> "$LOGDIR/lint.log" 2>&1
+"$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" "$ROOT/invoice_reminders" \
+    "$ROOT/invoice_reminders_queue" >> "$LOGDIR/lint.log" 2>&1
 pylint_rc=$?
 set -e
 cat "$LOGDIR/lint.log"
@@ -69,6 +71,14 @@ set +e
 "${ODOO[@]}" -i invoice_reminders --test-enable --test-tags="${IR_TEST_TAGS:-/invoice_reminders}" \
     --log-level=info --logfile="$LOGDIR/odoo-test.log"
 odoo_rc=$?
+
+# --- invoice_reminders_queue: the bridge to OCA's queue_job (same log, same database)
+log "Installing queue_job and invoice_reminders_queue, and running the bridge's tests"
+"${ODOO[@]}" -i queue_job,invoice_reminders_queue --test-enable \
+    --test-tags="${IR_QUEUE_TEST_TAGS:-/invoice_reminders_queue}" \
+    --log-level=info --logfile="$LOGDIR/odoo-test.log"
+odoo_rc=$(( odoo_rc || $? ))
+# --- end of invoice_reminders_queue
 
 log "Uninstalling invoice_reminders"
 "$PYBIN" "$ODOO_PATH/odoo-bin" shell "${ODOO_OPTS[@]}" --no-http --log-level=info \

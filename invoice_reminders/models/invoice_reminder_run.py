@@ -298,6 +298,9 @@ class InvoiceReminderRun(models.Model):
             today = self._local_today(now)
             self._update_promises(today)
             todo = self._todo_partners()
+            if self._dispatch_batches(todo, now, batch_size, max_batches):
+                # built by other workers, which finish the run (see _dispatch_batches)
+                return
             total = len(todo)
             processed = 0
             for batch_index, batch in enumerate(split_every(batch_size, todo, list)):
@@ -318,6 +321,17 @@ class InvoiceReminderRun(models.Model):
         self.env.ref("invoice_reminders.ir_cron_send_reminder_digests")._trigger(
             fields.Datetime.now() + timedelta(minutes=5)
         )
+
+    def _dispatch_batches(self, partner_ids, now, batch_size, max_batches):
+        """Hand this run's batches to other workers instead of building them here.
+
+        Called by :meth:`_process`, under the run's lock, with the customers
+        still to process. Here every batch is built in this process: returns
+        False. An add-on that spreads the batches over several workers
+        (invoice_reminders_queue) queues them and returns True; it then calls
+        :meth:`_process` again once they are built, which finishes the run.
+        """
+        return False
 
     def _update_promises(self, today):
         """Decide the promises to pay of this company whose time has come."""

@@ -1,0 +1,1 @@
+from . import invoice_reminder_run
