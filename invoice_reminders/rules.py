@@ -775,7 +775,7 @@ def late_charges(
     :param fixed: a fixed fee, in the invoice's currency
     :param percent: a fee of this percentage of ``amount``
     :param annual_rate: interest at this annual rate (percent), over the days
-        overdue not charged yet: ``amount × rate × days / 365``
+        overdue not charged yet: ``amount * rate * days / 365``
     :param days_charged: the days overdue already charged with interest by an
         earlier level (interest is never charged twice for the same day)
     :param rounding: the currency's rounding step (0.01, 1 for JPY…)

@@ -11,6 +11,14 @@ cd "$ROOT"
 
 ensure_system_packages
 ensure_venv
+# --- bridge add-ons -------------------------------------------------------------
+# Optional add-ons next to invoice_reminders/ that bridge it to another Odoo module:
+# installed, linted and tested with it, and uninstalled with it. One line each.
+BRIDGES=()
+BRIDGES+=(invoice_reminders_sms)  # SMS through Odoo's sms module
+BRIDGE_MODULES=$(IFS=,; echo "${BRIDGES[*]}")
+BRIDGE_TAGS=$(printf ',/%s' "${BRIDGES[@]}")
+# --- end of bridge add-ons --------------------------------------------------------
 PYBIN="$VENV/bin/python"
 LOGDIR="${IR_LOGDIR:-$ROOT/.test-logs}"
 mkdir -p "$LOGDIR"
@@ -20,7 +28,8 @@ log "Lint: ruff, and pylint-odoo's mandatory checks on the add-on"
 set +e
 "$VENV/bin/ruff" check "$ROOT" > "$LOGDIR/lint.log" 2>&1
 ruff_rc=$?
-"$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" "$ROOT/invoice_reminders" >> "$LOGDIR/lint.log" 2>&1
+"$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" "$ROOT/invoice_reminders" \
+    "${BRIDGES[@]/#/$ROOT/}" >> "$LOGDIR/lint.log" 2>&1
 pylint_rc=$?
 set -e
 cat "$LOGDIR/lint.log"
@@ -66,7 +75,8 @@ log "Posting invoices before the add-on exists (as in a live company)"
 
 log "Installing invoice_reminders and running its tests"
 set +e
-"${ODOO[@]}" -i invoice_reminders --test-enable --test-tags="${IR_TEST_TAGS:-/invoice_reminders}" \
+"${ODOO[@]}" -i "invoice_reminders,$BRIDGE_MODULES" --test-enable \
+    --test-tags="${IR_TEST_TAGS:-/invoice_reminders$BRIDGE_TAGS}" \
     --log-level=info --logfile="$LOGDIR/odoo-test.log"
 odoo_rc=$?
 

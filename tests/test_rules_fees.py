@@ -28,7 +28,7 @@ def test_percentage_rounded_half_up_per_currency(rules):
 
 def test_interest_is_amount_times_rate_times_days_over_365(rules):
     charges = rules.late_charges(10000, 73, annual_rate=10)
-    # 10,000 × 10 % × 73 / 365 = 200
+    # 10,000 * 10 % * 73 / 365 = 200
     assert charges.interest == Decimal("200.00")
     assert (charges.interest_days, charges.days_overdue) == (73, 73)
 

@@ -11,3 +11,4 @@ from . import test_mail_template
 from . import test_adoption
 from . import test_preview
 from . import test_collections
+from . import test_escalation
