@@ -9,10 +9,9 @@ class InvoiceReminderRun(models.Model):
     def _prepare_actions(self, entry, level, partner):
         actions = super()._prepare_actions(entry, level, partner)
         if level.sms_template_id:
-            # E.164 when the number can be read (phonenumbers), else its digits
-            number = partner._phone_format(fname="mobile") or (
-                re.sub(r"[^\d+]", "", partner.mobile or "") or False
-            )
+            # E.164 when the number can be read (phonenumbers), in any case no blank
+            formatted = partner._phone_format(fname="mobile") or partner.mobile or ""
+            number = re.sub(r"[^\d+]", "", formatted)
             if number:
                 actions.append(
                     {
