@@ -325,7 +325,12 @@ class InvoiceReminderStatement(models.AbstractModel):
         if path not in _zoom_of:
             try:
                 version = subprocess.run(
-                    [path, "--version"], capture_output=True, text=True, timeout=30, check=False
+                    [path, "--version"],
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=False,
                 ).stdout
             except OSError:
                 version = ""

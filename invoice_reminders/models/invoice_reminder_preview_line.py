@@ -54,7 +54,8 @@ class InvoiceReminderPreviewLine(models.TransientModel):
         help="Net amount due per currency, credits deducted.",
     )
     attachment_names = fields.Text(string="Attachments", readonly=True)
-    actions = fields.Text(
+    action_summary = fields.Text(
+        string="Actions",
         readonly=True, help="What the reminder does besides its email: fees, activity, letter, SMS."
     )
     subject = fields.Char(readonly=True)
@@ -99,7 +100,7 @@ class InvoiceReminderPreviewLine(models.TransientModel):
             "amounts_json": entry["amounts"],
             "totals_json": digest.get("totals_json", {}),
             "attachment_names": "\n".join(entry.get("attachment_names", [])) or False,
-            "actions": self._actions_text(entry) or False,
+            "action_summary": self._actions_text(entry) or False,
             "subject": mail.get("subject", False),
             "email_from": mail.get("email_from", False),
             "body_html": mail.get("body_html", False),

@@ -1,4 +1,6 @@
 import io
+import os
+import tempfile
 
 import docx
 import psycopg2
@@ -164,9 +166,9 @@ class TestLateFees(EscalationCommon):
         with freeze_time("2026-02-02 07:00:00"):
             preview = self.env["invoice.reminder.preview"]._create_for(self.company, self.ladder)
         line = preview.send_line_ids.filtered(lambda line: line.partner_id == self.customer)
-        self.assertIn("Late fee on", line.actions)
-        self.assertIn("23.56", line.actions)
-        self.assertIn("Fee invoice: Posted fee invoice", line.actions)
+        self.assertIn("Late fee on", line.action_summary)
+        self.assertIn("23.56", line.action_summary)
+        self.assertIn("Fee invoice: Posted fee invoice", line.action_summary)
         self.assertIn("Late fees and interest", line.body_html)
         self.assertFalse(self.env["invoice.reminder.fee"].search([]))
         self.assertFalse(self.env["invoice.reminder.action"].search([]))
@@ -338,3 +340,47 @@ class TestReminderLetters(EscalationCommon):
         mm = 72 / 25.4
         self.assertTrue(19 * mm < x_min < 25 * mm, x_min / mm)
         self.assertTrue(50 * mm < y_min < 90 * mm, y_min / mm)
+
+    def test_letters_rendered_one_by_one_when_the_batch_fails(self):
+        """Debian's wkhtmltopdf (unpatched Qt) may crash on a long batch: each letter alone."""
+        self.first.send_letter = True
+        partners = self.env["res.partner"].create(
+            [
+                {
+                    "name": f"Client {i}",
+                    "email": f"ap{i}@client.test",
+                    "is_company": True,
+                    "street": f"{i} Main Road",
+                    "city": "Namur",
+                    "reminder_policy_id": self.ladder.id,
+                }
+                for i in range(1, 4)
+            ]
+        )
+        for partner in partners:
+            self.make_invoice(partner=partner, amount=40, due_date="2026-01-20")
+        # the real wkhtmltopdf, behind a wrapper that fails on more than one letter
+        real = self.env["invoice.reminder.statement"]._wkhtmltopdf_path()
+        with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as fh:
+            fh.write(
+                "#!/bin/sh\n"
+                f'[ "$1" = "--version" ] && exec {real} --version\n'
+                "html=$(cat)\n"
+                'n=$(printf "%s" "$html" | grep -o \'class="letter"\' | wc -l)\n'
+                'if [ "$n" -gt 1 ]; then echo "Segmentation fault" >&2; exit 139; fi\n'
+                f'printf "%s" "$html" | exec {real} "$@"\n'
+            )
+        os.chmod(fh.name, 0o755)
+        self.addCleanup(os.unlink, fh.name)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "invoice_reminders.wkhtmltopdf_path", fh.name
+        )
+        self.run_at(MONDAY)
+        run = self.runs()
+        pdf = run.letter_attachment_id.raw
+        self.assertRegex(_poppler("pdfinfo", pdf), r"Pages:\s+3\n")
+        text = pdf_text(pdf)
+        for partner in partners:
+            self.assertIn(f"{partner.name} {partner.street}", text)
+        letters = run.action_ids.filtered(lambda a: a.kind == "letter")
+        self.assertEqual(set(letters.mapped("state")), {"done"})

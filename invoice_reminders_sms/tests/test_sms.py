@@ -124,7 +124,7 @@ class TestReminderSMS(ReminderRunCommon):
         with freeze_time("2026-02-02 07:00:00"):
             preview = self.env["invoice.reminder.preview"]._create_for(self.company, self.ladder)
         line = preview.send_line_ids.filtered(lambda line: line.partner_id == self.customer)
-        self.assertIn("To +32470123456", line.actions)
+        self.assertIn("To +32470123456", line.action_summary)
         self.assertFalse(self.env["sms.sms"].sudo().search([]))
         self.send_sms_queue()
         self.assertFalse(self.sms_sink.requests)
