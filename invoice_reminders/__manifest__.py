@@ -24,6 +24,8 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "views/invoice_reminder_action_views.xml",
+        "report/invoice_reminder_letter_templates.xml",
         "report/invoice_reminder_statement_templates.xml",
         "report/invoice_reminder_preview_report.xml",
         "data/mail_template_forewarning_data.xml",

@@ -3,8 +3,9 @@
 #   1. the plain-Python tests (no Odoo needed), with pytest;
 #   2. on a fresh database of a private PostgreSQL cluster: install the add-on,
 #      run every Odoo test of it (--test-enable, tours in headless Chromium),
-#      then install OCA's queue_job and the invoice_reminders_queue bridge and
-#      run the bridge's tests, then uninstall the add-on (and with it the bridge);
+#      with the bridge add-ons (invoice_reminders_sms), then install OCA's
+#      queue_job and the invoice_reminders_queue bridge and run its tests, then
+#      uninstall the add-on (and with it the bridges);
 #   3. fail if a test failed or if any WARNING or ERROR was logged.
 # Without Odoo the Odoo suite is skipped with a clear message; with CI=true that fails.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -12,6 +13,14 @@ cd "$ROOT"
 
 ensure_system_packages
 ensure_venv
+# --- bridge add-ons -------------------------------------------------------------
+# Optional add-ons next to invoice_reminders/ that bridge it to another Odoo module:
+# installed, linted and tested with it, and uninstalled with it. One line each.
+BRIDGES=()
+BRIDGES+=(invoice_reminders_sms)  # SMS through Odoo's sms module
+BRIDGE_MODULES=$(IFS=,; echo "${BRIDGES[*]}")
+BRIDGE_TAGS=$(printf ',/%s' "${BRIDGES[@]}")
+# --- end of bridge add-ons --------------------------------------------------------
 PYBIN="$VENV/bin/python"
 LOGDIR="${IR_LOGDIR:-$ROOT/.test-logs}"
 mkdir -p "$LOGDIR"
@@ -22,7 +31,7 @@ set +e
 "$VENV/bin/ruff" check "$ROOT" > "$LOGDIR/lint.log" 2>&1
 ruff_rc=$?
 "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" "$ROOT/invoice_reminders" \
-    "$ROOT/invoice_reminders_queue" >> "$LOGDIR/lint.log" 2>&1
+    "${BRIDGES[@]/#/$ROOT/}" "$ROOT/invoice_reminders_queue" >> "$LOGDIR/lint.log" 2>&1
 pylint_rc=$?
 set -e
 cat "$LOGDIR/lint.log"
@@ -68,7 +77,8 @@ log "Posting invoices before the add-on exists (as in a live company)"
 
 log "Installing invoice_reminders and running its tests"
 set +e
-"${ODOO[@]}" -i invoice_reminders --test-enable --test-tags="${IR_TEST_TAGS:-/invoice_reminders}" \
+"${ODOO[@]}" -i "invoice_reminders,$BRIDGE_MODULES" --test-enable \
+    --test-tags="${IR_TEST_TAGS:-/invoice_reminders$BRIDGE_TAGS}" \
     --log-level=info --logfile="$LOGDIR/odoo-test.log"
 odoo_rc=$?
 

@@ -19,3 +19,8 @@ from . import invoice_reminder_preview_line
 from . import res_currency
 from . import invoice_reminder_promise
 from . import ir_actions_report
+from . import invoice_reminder_level_fee
+from . import invoice_reminder_fee
+from . import invoice_reminder_action
+from . import invoice_reminder_run_escalation
+from . import invoice_reminder_digest_escalation

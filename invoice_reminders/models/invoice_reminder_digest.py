@@ -87,6 +87,13 @@ class InvoiceReminderDigest(models.Model):
         domain=[("kind", "=", "credit")],
         string="Credits",
     )
+    fee_line_ids = fields.One2many(
+        "invoice.reminder.digest.line",
+        "digest_id",
+        domain=[("kind", "=", "fee")],
+        string="Late Fees",
+    )
+    action_ids = fields.One2many("invoice.reminder.action", "digest_id", string="Actions")
     totals_json = fields.Json(
         string="Totals",
         help="Amounts due, credits and net per currency, as computed when the reminder was built.",
@@ -209,6 +216,7 @@ class InvoiceReminderDigest(models.Model):
                     "due": total["due"],
                     "credit": total["credit"],
                     "net": total["net"],
+                    "fee": total.get("fee", 0.0),
                 }
             )
         return result

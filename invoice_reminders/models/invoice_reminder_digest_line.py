@@ -16,7 +16,9 @@ class InvoiceReminderDigestLine(models.Model):
     period = fields.Date(related="digest_id.period", store=True)
     state = fields.Selection(related="digest_id.state", string="Email Status")
     kind = fields.Selection(
-        [("invoice", "Overdue invoice"), ("credit", "Credit")], required=True, default="invoice"
+        [("invoice", "Overdue invoice"), ("credit", "Credit"), ("fee", "Late fee")],
+        required=True,
+        default="invoice",
     )
     move_id = fields.Many2one(
         "account.move", string="Document", index="btree_not_null", ondelete="cascade"
@@ -31,3 +33,8 @@ class InvoiceReminderDigestLine(models.Model):
     amount_residual = fields.Monetary(string="Amount Due", currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", required=True)
     access_url = fields.Char(string="Online Link")
+    # a late fee line: its parts (the line's amount is their total)
+    fee_fixed = fields.Monetary(string="Fixed Fee", currency_field="currency_id")
+    fee_percent = fields.Monetary(string="Percentage Fee", currency_field="currency_id")
+    fee_interest = fields.Monetary(string="Interest", currency_field="currency_id")
+    interest_days = fields.Integer(string="Days of Interest")

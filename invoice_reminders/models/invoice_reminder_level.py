@@ -74,6 +74,77 @@ class InvoiceReminderLevel(models.Model):
         help="File name of the statement, without extension. Placeholders: {customer}, "
         "{date} (the reminder's date), {company}.",
     )
+    # escalation: late fees and interest, an activity, a posted letter
+    fee_fixed_ids = fields.One2many(
+        "invoice.reminder.level.fee",
+        "level_id",
+        string="Fixed Fees",
+        copy=True,
+        help="A fixed fee charged on each overdue invoice reminded at this step, per "
+        "currency: an invoice in a currency without a row has no fixed fee.",
+    )
+    fee_percent = fields.Float(
+        string="Fee (%)",
+        digits=(16, 4),
+        help="A fee of this percentage of what remains due on each invoice reminded at "
+        "this step.",
+    )
+    interest_rate = fields.Float(
+        string="Interest (% a Year)",
+        digits=(16, 4),
+        help="Interest at this annual rate on what remains due, over the days overdue not "
+        "charged yet by an earlier step: amount * rate * days / 365.",
+    )
+    has_fees = fields.Boolean(compute="_compute_has_fees")
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        string="Activity",
+        ondelete="set null",
+        help="An activity planned at this step for the person responsible for the "
+        "customer (e.g. call the customer). Empty: no activity.",
+    )
+    activity_summary = fields.Char(
+        translate=True, help="What to do, e.g. Call the customer about the overdue invoices."
+    )
+    activity_days = fields.Integer(
+        string="Activity Deadline (Days)",
+        default=2,
+        help="The activity is due this many days after the reminder.",
+    )
+    send_letter = fields.Boolean(
+        string="Posted Letter",
+        help="Also print the statement as a letter with the address in an envelope "
+        "window; every letter of a run is collected in one PDF to print and post.",
+    )
+
+    @api.depends("fee_fixed_ids.amount", "fee_percent", "interest_rate")
+    def _compute_has_fees(self):
+        for level in self:
+            level.has_fees = bool(
+                level.fee_percent or level.interest_rate or level.fee_fixed_ids.filtered("amount")
+            )
+
+    @api.constrains("fee_percent", "interest_rate", "activity_days")
+    def _check_fees(self):
+        for level in self:
+            if level.fee_percent < 0 or level.interest_rate < 0:
+                raise ValidationError(
+                    _(
+                        "The level %(level)s of policy %(policy)s: a late fee or an interest "
+                        "rate cannot be negative.",
+                        level=level.name,
+                        policy=level.policy_id.display_name,
+                    )
+                )
+            if level.activity_days < 0:
+                raise ValidationError(
+                    _(
+                        "The level %(level)s of policy %(policy)s: the activity cannot be due "
+                        "before the reminder.",
+                        level=level.name,
+                        policy=level.policy_id.display_name,
+                    )
+                )
 
     @api.constrains("mail_template_id")
     def _check_mail_template_id(self):

@@ -96,6 +96,38 @@ class InvoiceReminderPolicy(models.Model):
         help="Sent once to a customer whose reminded invoices have been fully paid "
         "(one email per customer per day). Empty: no thank-you.",
     )
+    fee_invoice = fields.Selection(
+        [
+            ("none", "Shown on the reminder only"),
+            ("draft", "Draft fee invoice"),
+            ("posted", "Posted fee invoice"),
+        ],
+        string="Invoice Late Fees",
+        required=True,
+        default="none",
+        help="The late fees and interest of the levels are always shown on the reminder and "
+        "its statement; they can also be invoiced, once per invoice and level, on a fee "
+        "invoice per customer and currency, left as a draft or posted.",
+    )
+    fee_product_id = fields.Many2one(
+        "product.product",
+        check_company=True,
+        ondelete="restrict",
+        help="The product of the fee invoice lines (its income account and taxes apply).",
+    )
+    level_fee_ids = fields.One2many(
+        "invoice.reminder.level.fee",
+        "policy_id",
+        string="Fixed Fees",
+        help="The fixed late fee of each level, per currency.",
+    )
+    activity_user_id = fields.Many2one(
+        "res.users",
+        string="Activities For",
+        ondelete="set null",
+        help="Who gets the activities of the levels when the customer has no salesperson. "
+        "Empty: such customers get no activity, and the summary says so.",
+    )
     level_count = fields.Integer(compute="_compute_level_count")
     next_send_date = fields.Datetime(
         compute="_compute_next_send_date",
@@ -193,6 +225,19 @@ class InvoiceReminderPolicy(models.Model):
                     _(
                         "Policy %(policy)s: the forewarning must come between 0 and 168 hours "
                         "(a week) before the run.",
+                        policy=policy.display_name,
+                    )
+                )
+
+    @api.constrains("fee_invoice", "fee_product_id")
+    def _check_fee_product(self):
+        for policy in self:
+            if policy.fee_invoice != "none" and not policy.fee_product_id:
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: late fees can only be invoiced with a fee product. "
+                        "Choose the product of the fee invoices, or show the fees on the "
+                        "reminder only.",
                         policy=policy.display_name,
                     )
                 )

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.tools.misc import format_amount
 
 from .invoice_reminder_preview import SKIP_REASONS
 
@@ -53,6 +54,10 @@ class InvoiceReminderPreviewLine(models.TransientModel):
         help="Net amount due per currency, credits deducted.",
     )
     attachment_names = fields.Text(string="Attachments", readonly=True)
+    action_summary = fields.Text(
+        string="Actions",
+        readonly=True, help="What the reminder does besides its email: fees, activity, letter, SMS."
+    )
     subject = fields.Char(readonly=True)
     email_from = fields.Char(string="From", readonly=True)
     body_html = fields.Html(string="Email", sanitize=False, readonly=True)
@@ -95,10 +100,43 @@ class InvoiceReminderPreviewLine(models.TransientModel):
             "amounts_json": entry["amounts"],
             "totals_json": digest.get("totals_json", {}),
             "attachment_names": "\n".join(entry.get("attachment_names", [])) or False,
+            "action_summary": self._actions_text(entry) or False,
             "subject": mail.get("subject", False),
             "email_from": mail.get("email_from", False),
             "body_html": mail.get("body_html", False),
         }
+
+    @api.model
+    def _actions_text(self, entry):
+        """The fees and actions of a planned reminder, one a line."""
+        Action = self.env["invoice.reminder.action"]
+        kinds = dict(Action._fields["kind"]._description_selection(self.env))
+        lines = [
+            self.env._("%(fee)s: %(amount)s", fee=vals["name"], amount=vals["amount"])
+            for vals in self._fee_lines(entry)
+        ]
+        for action in entry.get("actions") or []:
+            text = f"{kinds.get(action['kind'], action['kind'])}: {action.get('detail') or ''}"
+            if action["state"] == "skipped":
+                text = _("%(action)s (skipped)", action=text)
+            lines.append(text)
+        return "\n".join(lines)
+
+    @api.model
+    def _fee_lines(self, entry):
+        currencies = self.env["res.currency"]
+        result = []
+        for command in (entry.get("digest") or {}).get("line_ids", []):
+            vals = command[2]
+            if vals.get("kind") == "fee":
+                currency = currencies.browse(vals["currency_id"])
+                result.append(
+                    {
+                        "name": vals["name"],
+                        "amount": format_amount(self.env, vals["amount_residual"], currency),
+                    }
+                )
+        return result
 
     def action_open(self):
         """Open this customer's reminder as it will be sent."""

@@ -313,6 +313,8 @@ class InvoiceReminderRun(models.Model):
                 self._auto_commit()
                 # keep memory flat whatever the number of customers
                 self.env.invalidate_all()
+            # every letter of the run in one PDF
+            self._build_letters()
             self.state = "sending"
             self._auto_commit()
         finally:
@@ -662,6 +664,8 @@ class InvoiceReminderRun(models.Model):
         if digest_vals:
             digests = self.env["invoice.reminder.digest"].create(digest_vals)
             digests._queue_mails()
+            # fees, fee invoices, activities, letters, SMS: see _run_escalations
+            self._run_escalations(digests, plan)
 
     def _plan_batch(self, candidates, today):
         """What this run does for a batch of customers, as plain values: writes no record.
@@ -822,6 +826,8 @@ class InvoiceReminderRun(models.Model):
                     "amounts": self._amounts_by_currency([inv for inv, _lvl in lines], currencies),
                 }
             )
+        # late fees and actions, in the plan so that the preview shows them
+        self._plan_escalations(plan, today)
         return plan
 
     @api.model
@@ -894,6 +900,7 @@ class InvoiceReminderRun(models.Model):
             run.skip_ids.filtered(lambda skip: skip.partner_id == partner).unlink()
             today = run._local_today(now)
             run._build_batch(run._collect_candidates(today, [partner.id]), today)
+            run._build_letters()
         finally:
             run._unlock()
         digest = Digest.search(domain)
@@ -1239,6 +1246,8 @@ class InvoiceReminderRun(models.Model):
             queued._update_from_mails()
             if any(d.state == "queued" for d in run.digest_ids):
                 continue
+            # actions that follow a queue of their own (SMS) are final too
+            run._update_actions()
             run._send_summary()
             run.state = "done"
 

