@@ -11,19 +11,27 @@ from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount
 from odoo.tools.pdf import merge_pdf
 
-from .invoice_reminder_statement import PDFKIT_OPTIONS, pdfkit
+from .. import pdf as pdf_tools
 
 _logger = logging.getLogger(__name__)
 
 # no page margin: the letter places its address block for a window envelope itself
-LETTER_PDFKIT_OPTIONS = dict(
-    PDFKIT_OPTIONS,
-    **{
-        "margin-top": "0mm",
-        "margin-bottom": "10mm",
-        "margin-left": "0mm",
-        "margin-right": "0mm",
-    },
+LETTER_PDF_ARGS = (
+    "--encoding",
+    "UTF-8",
+    "--page-size",
+    "A4",
+    "--margin-top",
+    "0mm",
+    "--margin-bottom",
+    "10mm",
+    "--margin-left",
+    "0mm",
+    "--margin-right",
+    "0mm",
+    "--disable-javascript",
+    "--disable-local-file-access",
+    "--disable-external-links",
 )
 # wkhtmltopdf built on an unpatched Qt (Debian's) prints CSS millimetres at 1/1.3 of
 # their size: the letter is zoomed back so that the address lands in the window
@@ -289,7 +297,7 @@ class InvoiceReminderStatement(models.AbstractModel):
 
     def _render_letters_pdf(self, letters):
         """Letters (statement data with ``letter``) as one PDF; raises a UserError on failure."""
-        path = self._wkhtmltopdf_path()
+        path = self._checked_wkhtmltopdf_path()
         html = (
             self.env["ir.qweb"]
             .with_context(lang=letters[0]["lang"] if letters else None)
@@ -298,27 +306,17 @@ class InvoiceReminderStatement(models.AbstractModel):
                 {"letters": letters, "zoom": self._letter_zoom(path)},
             )
         )
-        if pdfkit is None:
-            raise UserError(_("The Python library pdfkit is not installed."))
-        try:
-            pdf = pdfkit.from_string(
-                str(html),
-                False,
-                options=LETTER_PDFKIT_OPTIONS,
-                configuration=pdfkit.configuration(wkhtmltopdf=path),
-            )
-        except OSError as error:
-            _logger.info("Letters not built with %s: %s", path, error)
+        [result] = pdf_tools.convert(path, [pdf_tools.Document(str(html), LETTER_PDF_ARGS)])
+        if not result:
+            _logger.info("Letters not built with %s: %s", path, result.error)
             raise UserError(
                 _(
                     "The letters could not be built with wkhtmltopdf (%(path)s): %(error)s",
                     path=path,
-                    error=str(error).strip()[:500],
+                    error=result.error,
                 )
-            ) from error
-        if not pdf or not pdf.startswith(b"%PDF"):
-            raise UserError(_("The letters could not be built: wkhtmltopdf returned no PDF."))
-        return pdf
+            )
+        return result.pdf
 
     def _letter_zoom(self, path):
         """1 with a wkhtmltopdf on a patched Qt, else the zoom that gives true millimetres."""
