@@ -352,7 +352,7 @@ class TestDigestRun(ReminderRunCommon):
         with freeze_time(MONDAY):
             self.run_job()
         message = self.smtp.to("accounts@deco.test")[0]["message"]
-        self.assertIn("rappel de paiement", message["Subject"])
+        self.assertIn("relance de paiement", message["Subject"])
         html = self.html_of(message)
         for text in (
             "Sauf erreur de notre part",
