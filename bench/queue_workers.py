@@ -54,7 +54,13 @@ class LeastConnectionsProxy:
         return self
 
     def stop(self):
+        # shutdown wakes the thread blocked in accept(), which holds the port
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self.thread.join(timeout=5)
 
     def _serve(self):
         while True:

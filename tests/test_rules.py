@@ -707,7 +707,7 @@ def test_expand_filename_none_value_is_empty(rules):
     ("name", "expected"),
     [
         ("Deco/Addict", "Deco_Addict"),
-        ('a\\b:c*d?e"f<g>h|i', "a_b_c_d_e_f_g_h_i"),
+        ("a\\b:c*d?e\"f<g>h|i", "a_b_c_d_e_f_g_h_i"),
         ("tab\there\nnew", "tab here new"),
         ("  spaced   out  ", "spaced out"),
         ("..hidden.", "hidden"),
