@@ -215,7 +215,7 @@ class InvoiceReminderRun(models.Model):
         before reminders were switched on.
         """
         runs = self.browse()
-        partner_ids = self._cadence_partners(company)
+        partner_ids = set(self._open_invoice_partners(company, cadence=True))
         if not partner_ids:
             return runs
         policy_ids = set(
@@ -232,25 +232,6 @@ class InvoiceReminderRun(models.Model):
                 continue
             runs |= self._get_or_create(policy, now, kind="cadence")
         return runs
-
-    @api.model
-    def _cadence_partners(self, company):
-        """Commercial partners with open invoices on their own cadence in ``company``."""
-        self.env["account.move"].flush_model()
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT commercial_partner_id
-              FROM account_move
-             WHERE company_id = %s
-               AND move_type = 'out_invoice'
-               AND state = 'posted'
-               AND reminder_cadence IS NOT NULL
-               AND payment_state NOT IN ('paid', 'in_payment', 'reversed')
-               AND amount_residual > 0
-            """,
-            (company.id,),
-        )
-        return {row[0] for row in self.env.cr.fetchall()}
 
     # ------------------------------------------------------------------
     # Building one period
@@ -363,7 +344,7 @@ class InvoiceReminderRun(models.Model):
         self.ensure_one()
         self.env.flush_all()
         if self.kind == "cadence":
-            partners = self._cadence_partners(self.company_id)
+            partners = set(self._open_invoice_partners(self.company_id, cadence=True))
         else:
             partners = set(self._open_invoice_partners(self.company_id))
         policy_of = self._resolve_policies(partners)
@@ -1119,11 +1100,14 @@ class InvoiceReminderRun(models.Model):
         return by_move, by_partner
 
     @api.model
-    def _open_invoice_partners(self, company):
-        """Commercial partners with open customer invoices in ``company``."""
+    def _open_invoice_partners(self, company, cadence=False, due_before=None):
+        """Commercial partners with open customer invoices in ``company``.
+
+        :param cadence: only invoices reminded on their own cadence
+        :param due_before: only invoices due (or, without due date, dated) before that day
+        """
         self.env["account.move"].flush_model()
-        self.env.cr.execute(
-            """
+        query = """
             SELECT DISTINCT commercial_partner_id
               FROM account_move
              WHERE company_id = %s
@@ -1131,9 +1115,14 @@ class InvoiceReminderRun(models.Model):
                AND state = 'posted'
                AND payment_state NOT IN ('paid', 'in_payment', 'reversed')
                AND amount_residual > 0
-            """,
-            (company.id,),
-        )
+        """
+        params = [company.id]
+        if cadence:
+            query += " AND reminder_cadence IS NOT NULL"
+        if due_before:
+            query += " AND coalesce(invoice_date_due, invoice_date) < %s"
+            params.append(due_before)
+        self.env.cr.execute(query, params)
         return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------

@@ -283,21 +283,9 @@ class ResPartner(models.Model):
     @api.model
     def _reminder_overdue_partner_ids(self):
         """Customers of the current company with an open invoice past its due date."""
-        self.env["account.move"].flush_model()
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT commercial_partner_id
-              FROM account_move
-             WHERE company_id = %s
-               AND move_type = 'out_invoice'
-               AND state = 'posted'
-               AND payment_state NOT IN ('paid', 'in_payment', 'reversed')
-               AND amount_residual > 0
-               AND coalesce(invoice_date_due, invoice_date) < %s
-            """,
-            (self.env.company.id, fields.Date.context_today(self)),
+        return self.env["invoice.reminder.run"]._open_invoice_partners(
+            self.env.company, due_before=fields.Date.context_today(self)
         )
-        return [row[0] for row in self.env.cr.fetchall()]
 
     def action_reminder_pause(self):
         """Pause this customer's reminders until a date, with a reason."""
