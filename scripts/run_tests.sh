@@ -69,7 +69,7 @@ log "Fresh database $DB"
 "$(pg_bindir)/createdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" "$DB"
 
 log "Installing Odoo's accounting (dependencies)"
-"${ODOO[@]}" -i account,mail,portal --log-level=warn --logfile="$LOGDIR/odoo-base.log" || true
+"${ODOO[@]}" -i account,mail,portal,account_payment,payment_demo --log-level=warn --logfile="$LOGDIR/odoo-base.log" || true
 
 log "Posting invoices before the add-on exists (as in a live company)"
 "$PYBIN" "$ODOO_PATH/odoo-bin" shell "${ODOO_OPTS[@]}" --no-http --log-level=warn \

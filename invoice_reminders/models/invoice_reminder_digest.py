@@ -118,6 +118,12 @@ class InvoiceReminderDigest(models.Model):
         compute="_compute_totals_display",
         sanitize=False,
     )
+    pay_by_date = fields.Date(
+        string="Pay By",
+        compute="_compute_pay_by_date",
+        help="The date by which the customer is asked to pay: the reminder's date plus "
+        "the level's Pay Within days.",
+    )
     attachment_ids = fields.Many2many(
         related="mail_id.attachment_ids",
         string="Attachments",
@@ -149,6 +155,14 @@ class InvoiceReminderDigest(models.Model):
                 {"totals": totals, "format_amount": format_amount, "env": self.env},
             )
 
+    @api.depends("period", "level_id.pay_within_days")
+    def _compute_pay_by_date(self):
+        for digest in self:
+            days = digest.level_id.pay_within_days
+            digest.pay_by_date = (
+                fields.Date.add(digest.period, days=days) if days and digest.period else False
+            )
+
     def _compute_access_url(self):
         for digest in self:
             digest.access_url = f"/invoice_reminders/statement/{digest.id}"
@@ -170,6 +184,7 @@ class InvoiceReminderDigest(models.Model):
                 for command in vals.get("line_ids") or []:
                     if command[0] == Command.CREATE and isinstance(command[2], dict):
                         command[2].pop("access_url", None)
+                        command[2].pop("pay_url", None)
         return super().create(vals_list)
 
     # ------------------------------------------------------------------
@@ -261,9 +276,7 @@ class InvoiceReminderDigest(models.Model):
             # the step's name in the customer's language, as the rest of the statement
             reference=level.with_context(lang=Statement._statement_lang(self.partner_id)).name,
             with_signature=level.print_signature_stamp,
-            pay_by=fields.Date.add(self.period, days=level.pay_within_days)
-            if level.pay_within_days and self.period
-            else None,
+            pay_by=self.pay_by_date or None,
         )
 
     def _render_statement(self, report_format, data=None):

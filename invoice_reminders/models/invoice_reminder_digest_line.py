@@ -33,6 +33,11 @@ class InvoiceReminderDigestLine(models.Model):
     amount_residual = fields.Monetary(string="Amount Due", currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", required=True)
     access_url = fields.Char(string="Online Link")
+    pay_url = fields.Char(
+        string="Payment Link",
+        help="The invoice's page in the customer portal, opened on its payment form; "
+        "set when the company takes payments online.",
+    )
     # a late fee line: its parts (the line's amount is their total)
     fee_fixed = fields.Monetary(string="Fixed Fee", currency_field="currency_id")
     fee_percent = fields.Monetary(string="Percentage Fee", currency_field="currency_id")

@@ -673,6 +673,7 @@ class InvoiceReminderRun(models.Model):
         credits = self._credits(partner_ids)
         tokens = self._ensure_access_tokens(move_ids) if move_ids else {}
         base_url = self.company_id.get_base_url()
+        pay_online = self.company_id._reminder_online_payment()
         currency_ids = {
             inv["currency_id"]
             for e in candidates.values()
@@ -683,6 +684,10 @@ class InvoiceReminderRun(models.Model):
             currencies[currency.id] = currency
 
         currency_ids_by_name = {currency.name: cid for cid, currency in currencies.items()}
+
+        def portal_url(move_id):
+            return f"{base_url}/my/invoices/{move_id}?access_token={tokens.get(move_id)}"
+
         plan = []
         for partner_id, entry in candidates.items():
             if entry["skip"] and not entry["invoices"]:
@@ -756,8 +761,10 @@ class InvoiceReminderRun(models.Model):
                         "days_overdue": inv["days_overdue"],
                         "amount_residual": inv["amount_residual"],
                         "currency_id": inv["currency_id"],
-                        "access_url": f"{base_url}/my/invoices/{inv['id']}"
-                        f"?access_token={tokens.get(inv['id'])}",
+                        "access_url": portal_url(inv["id"]),
+                        # Odoo's own "Pay Now" link: the portal page, on its payment form
+                        "pay_url": pay_online
+                        and f"{portal_url(inv['id'])}&payment=True#portal_pay",
                     }
                 )
                 for inv, level in lines

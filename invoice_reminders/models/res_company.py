@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import str2bool
 
 from .. import rules
 
@@ -95,6 +96,47 @@ class ResCompany(models.Model):
             # no catch-up: periods that began before now send nothing
             switched_on.write({"reminder_activation_date": fields.Datetime.now()})
         return res
+
+    def _reminder_online_payment(self):
+        """Whether this company's customers can pay an invoice online from its portal page.
+
+        That needs Odoo's online payment (``account_payment``, optional for this
+        add-on) switched on in the settings and a payment provider, enabled or
+        in test mode, published for this company.
+        """
+        self.ensure_one()
+        if "payment.provider" not in self.env or "transaction_ids" not in self.env[
+            "account.move"
+        ]._fields:
+            return False
+        enabled = self.env["ir.config_parameter"].sudo().get_param(
+            "account_payment.enable_portal_payment"
+        )
+        if not str2bool(enabled or "False"):
+            return False
+        return bool(
+            self.env["payment.provider"]
+            .sudo()
+            .search_count(
+                [
+                    ("company_id", "=", self.id),
+                    ("state", "in", ("enabled", "test")),
+                    ("is_published", "=", True),
+                ],
+                limit=1,
+            )
+        )
+
+    def _reminder_contact_lines(self):
+        """The company's address and contact details, as the reminder emails sign them.
+
+        :returns: ``(address lines, contact lines)``: the postal address without the
+            company's name, then its phone, email and website, each only when set
+        """
+        self.ensure_one()
+        address = self.env["invoice.reminder.statement"]._address_lines(self.partner_id)
+        contact = [value for value in (self.phone, self.email, self.website) if value]
+        return address, contact
 
     @api.model
     def _reminder_set_default_policies(self):

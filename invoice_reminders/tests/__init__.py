@@ -13,3 +13,4 @@ from . import test_preview
 from . import test_collections
 from . import test_languages
 from . import test_escalation
+from . import test_reminder_email
