@@ -22,5 +22,3 @@ from . import ir_actions_report
 from . import invoice_reminder_level_fee
 from . import invoice_reminder_fee
 from . import invoice_reminder_action
-from . import invoice_reminder_run_escalation
-from . import invoice_reminder_digest_escalation

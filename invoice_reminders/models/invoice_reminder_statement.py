@@ -1,11 +1,13 @@
 import base64
 import io
 import logging
+import subprocess
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.image import image_data_uri
 from odoo.tools.misc import find_in_path, format_amount, format_date
+from odoo.tools.pdf import merge_pdf
 
 from .. import pdf, rules
 
@@ -49,6 +51,30 @@ STATEMENT_PDF_ARGS = (
     "--disable-local-file-access",
     "--disable-external-links",
 )
+
+
+# no page margin: the letter places its address block for a window envelope itself
+LETTER_PDF_ARGS = (
+    "--encoding",
+    "UTF-8",
+    "--page-size",
+    "A4",
+    "--margin-top",
+    "0mm",
+    "--margin-bottom",
+    "10mm",
+    "--margin-left",
+    "0mm",
+    "--margin-right",
+    "0mm",
+    "--disable-javascript",
+    "--disable-local-file-access",
+    "--disable-external-links",
+)
+# wkhtmltopdf built on an unpatched Qt (Debian's) prints CSS millimetres at 1/1.3 of
+# their size: the letter is zoomed back so that the address lands in the window
+UNPATCHED_QT_ZOOM = 1.3
+_zoom_of = {}
 
 
 class InvoiceReminderStatement(models.AbstractModel):
@@ -573,8 +599,22 @@ class InvoiceReminderStatement(models.AbstractModel):
 
     @api.model
     def _docx_fees(self, document, data):
-        """The late fees of a statement as a Word table (see the escalation)."""
-        return
+        """The late fees of a statement as a Word table, when it has any."""
+        if not data.get("fees"):
+            return None
+        document.add_paragraph().add_run(data["labels"]["fees"]).bold = True
+        self._docx_table(
+            document,
+            data["fee_columns"],
+            [[fee["name"], fee["level"], fee["detail"], fee["amount"]] for fee in data["fees"]],
+            ["left", "left", "left", "right"],
+        )
+        for total in data["fee_totals"]:
+            document.add_paragraph(
+                f"{total['currency']}: {total['label']} {total['fee']} — "
+                f"{total['total_label']} {total['total']}"
+            )
+        return None
 
     @api.model
     def _docx_table(self, document, header, rows, aligns):
@@ -594,3 +634,46 @@ class InvoiceReminderStatement(models.AbstractModel):
                 paragraph.add_run(value)
                 paragraph.alignment = alignment[align]
         return table
+
+    def _render_letters_pdf(self, letters):
+        """Letters (statement data with ``letter``) as one PDF; raises a UserError on failure."""
+        path = self._checked_wkhtmltopdf_path()
+        html = (
+            self.env["ir.qweb"]
+            .with_context(lang=letters[0]["lang"] if letters else None)
+            ._render(
+                "invoice_reminders.invoice_reminder_letter_document",
+                {"letters": letters, "zoom": self._letter_zoom(path)},
+            )
+        )
+        [result] = pdf.convert(path, [pdf.Document(str(html), LETTER_PDF_ARGS)])
+        if not result:
+            _logger.info("Letters not built with %s: %s", path, result.error)
+            raise UserError(
+                _(
+                    "The letters could not be built with wkhtmltopdf (%(path)s): %(error)s",
+                    path=path,
+                    error=result.error,
+                )
+            )
+        return result.pdf
+
+    def _letter_zoom(self, path):
+        """1 with a wkhtmltopdf on a patched Qt, else the zoom that gives true millimetres."""
+        if path not in _zoom_of:
+            try:
+                version = subprocess.run(
+                    [path, "--version"],
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=False,
+                ).stdout
+            except OSError:
+                version = ""
+            _zoom_of[path] = 1.0 if "patched qt" in version.lower() else UNPATCHED_QT_ZOOM
+        return _zoom_of[path]
+
+    def _merge_pdfs(self, pdfs):
+        return merge_pdf(pdfs)
