@@ -9,6 +9,7 @@
     "depends": ["invoice_reminders", "queue_job"],
     "data": [
         "data/queue_job_data.xml",
+        "data/ir_cron_data.xml",
     ],
     "installable": True,
     "auto_install": True,

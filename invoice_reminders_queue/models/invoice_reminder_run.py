@@ -1,13 +1,15 @@
 import logging
+from datetime import timedelta
 
 import psycopg2
 from psycopg2 import errors
 
-from odoo import _, models
+from odoo import _, api, fields, models
 from odoo.tools import split_every
 
 from odoo.addons.queue_job.delay import chain, group
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
 
 from odoo.addons.invoice_reminders.models.invoice_reminder_run import LOCK_NAMESPACE
 
@@ -20,6 +22,9 @@ BUILD_HERE = "invoice_reminders_queue_build_here"
 # seconds before a job whose run or customers are busy elsewhere is tried again
 # (waiting does not use up the job's tries)
 BUSY_RETRY_SECONDS = 10
+# a job Started this long ago whose locks nobody holds lost its worker
+DEAD_JOB_GRACE_PARAM = "invoice_reminders_queue.dead_job_grace_seconds"
+DEFAULT_DEAD_JOB_GRACE_SECONDS = 60
 
 
 class InvoiceReminderRun(models.Model):
@@ -182,3 +187,84 @@ class InvoiceReminderRun(models.Model):
         finally:
             self._unlock()
         return _("Every batch is built: the summary follows the delivery of the emails.")
+
+    # ------------------------------------------------------------------
+    # Jobs whose worker died
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_requeue_dead_jobs(self):
+        """Requeue the reminder jobs whose worker died midway (killed, out of
+        memory, past ``limit_time_real``), which queue_job leaves *Started*.
+
+        A batch job holds the advisory locks of its customers, and the closing
+        job the run's, for as long as its transaction lives; PostgreSQL
+        releases them when the worker's connection ends. A job *Started* for
+        longer than the grace period (system parameter
+        ``invoice_reminders_queue.dead_job_grace_seconds``, default 60) whose
+        lock nobody holds has lost its worker. It is requeued, which is safe
+        since a batch is all or nothing and skips the customers already done;
+        each such death counts as one of the job's tries, so that a batch that
+        always outlives its worker ends *Failed* in the Jobs screen instead of
+        looping.
+        """
+        grace = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(DEAD_JOB_GRACE_PARAM, DEFAULT_DEAD_JOB_GRACE_SECONDS)
+        )
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "started"),
+                    ("identity_key", "=like", "invoice_reminder_run:%"),
+                    ("date_started", "<=", fields.Datetime.now() - timedelta(seconds=grace)),
+                ]
+            )
+        )
+        for job in jobs:
+            if not self._queue_job_alive(job):
+                self._queue_requeue_dead(job)
+        return True
+
+    @api.model
+    def _queue_job_alive(self, job):
+        """Whether a worker still holds the lock that ``job`` takes while it runs."""
+        if job.method_name == "_queue_build_batch" and job.args and job.args[0]:
+            key = (PARTNER_LOCK_NAMESPACE, job.args[0][0])
+        else:
+            key = (LOCK_NAMESPACE, job.record_ids[0] if job.record_ids else 0)
+        self.env.cr.execute(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM pg_locks
+                 WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND classid = %s::int::oid AND objid = %s::int::oid
+            )
+            """,
+            key,
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _queue_requeue_dead(self, job):
+        job_ = Job.load(self.env, job.uuid)
+        job_.retry += 1
+        if job_.max_retries and job_.retry >= job_.max_retries:
+            message = _(
+                "The worker running this job stopped %(count)s times (killed, or past its "
+                "time limit): failed.",
+                count=job_.retry,
+            )
+            job_.set_failed(exc_name="WorkerDied", exc_message=message, exc_info=message)
+        else:
+            message = _(
+                "The worker running this job stopped (killed, or past its time limit): "
+                "requeued."
+            )
+            job_.set_pending(result=message, reset_retry=False)
+        job_.store()
+        _logger.info("Reminder job %s: %s", job.uuid, message)

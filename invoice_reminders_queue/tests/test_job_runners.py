@@ -169,6 +169,15 @@ class TestJobRunners(TransactionCase):
                 time.sleep(2)
                 self.assertIn(job["pid"], set().union(*cluster.server_pids()))
                 self.assertNotIn(job["pid"], [server.pid for server in cluster.servers])
+                # the bridge's cron leaves a job alone while its worker lives
+                self.rpc(
+                    "ir.config_parameter",
+                    "set_param",
+                    ["invoice_reminders_queue.dead_job_grace_seconds", "0"],
+                )
+                self.requeue_dead_jobs()
+                alive = next(j for j in self.jobs() if j["uuid"] == job["uuid"])
+                self.assertEqual((alive["state"], alive["pid"]), ("started", job["pid"]))
                 os.kill(job["pid"], signal.SIGKILL)
                 blocker.rollback()
                 # the other batches go on; the killed one left nothing half-built
@@ -193,9 +202,11 @@ class TestJobRunners(TransactionCase):
                 )[0][0]
                 self.assertEqual((built, skipped), (0, 0), "a killed batch is all or nothing")
                 self.assertEqual(self.qw.run_state(self.db, run_id), "running")
-                # the administrator requeues it from the Jobs screen
-                job_id = self.query("SELECT id FROM queue_job WHERE uuid = %s", (job["uuid"],))
-                self.rpc("queue.job", "requeue", [[job_id[0][0]]])
+                # queue_job leaves it Started; the bridge's cron sees that nobody
+                # holds its customers' locks any more and requeues it
+                dead = next(j for j in self.jobs() if j["uuid"] == job["uuid"])
+                self.assertEqual(dead["state"], "started")
+                self.requeue_dead_jobs()
                 self.qw.wait_for(
                     lambda: self.qw.run_state(self.db, run_id) != "running",
                     300,
@@ -235,6 +246,14 @@ class TestJobRunners(TransactionCase):
             "one runner is elected, the other stands by",
         )
         self.assertEqual(sum("queue job runner ready for db" in log for log in logs), 1)
+
+    def requeue_dead_jobs(self):
+        """What the bridge's cron does every 5 minutes, run now as from its form."""
+        cron_id = self.query(
+            "SELECT res_id FROM ir_model_data WHERE module = 'invoice_reminders_queue'"
+            " AND name = 'ir_cron_requeue_dead_jobs'"
+        )[0][0]
+        self.rpc("ir.cron", "method_direct_trigger", [[cron_id]])
 
     def _blocked(self):
         """Whether a session of the servers waits for a lock."""

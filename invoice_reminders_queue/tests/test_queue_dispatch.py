@@ -189,3 +189,44 @@ class TestQueueDispatch(ReminderRunCommon):
             job.retry = retry
             delays.append(job._get_retry_seconds())
         self.assertEqual(delays, [10, 60, 300, 300])
+
+    def test_a_job_left_started_by_a_dead_worker_is_requeued_then_failed(self):
+        run = self.dispatch(batch_size=5)
+        [batch] = self.jobs(run).filtered(lambda job: job.method_name == "_queue_build_batch")
+        # as queue_job leaves it when the worker performing it is killed
+        started = Job.load(self.env(su=True), batch.uuid)
+        started.set_started()
+        started.store()
+        self.env.flush_all()
+        self.Run._cron_requeue_dead_jobs()
+        self.assertEqual(batch.state, "started", "within the grace period, left alone")
+        self.env.cr.execute(
+            "UPDATE queue_job SET date_started = now() at time zone 'UTC' - interval '2 minutes'"
+            " WHERE id = %s",
+            (batch.id,),
+        )
+        batch.invalidate_recordset()
+        # its customers' lock held by another session, as by a live worker: left alone
+        key = (PARTNER_LOCK_NAMESPACE, batch.args[0][0])
+        with self.registry.cursor() as worker:
+            worker.execute("SELECT pg_advisory_lock(%s, %s)", key)
+            self.Run._cron_requeue_dead_jobs()
+            self.assertEqual(batch.state, "started")
+            worker.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+        # nobody holds it any more: requeued, a try used up
+        self.Run._cron_requeue_dead_jobs()
+        batch.invalidate_recordset()
+        self.assertEqual((batch.state, batch.retry), ("pending", 1))
+        self.assertIn("requeued", batch.result)
+        # a batch that always outlives its worker ends failed, not in a loop
+        for _try in range(batch.max_retries - 1):
+            self.env.cr.execute(
+                "UPDATE queue_job SET state = 'started',"
+                " date_started = now() at time zone 'UTC' - interval '2 minutes' WHERE id = %s",
+                (batch.id,),
+            )
+            batch.invalidate_recordset()
+            self.Run._cron_requeue_dead_jobs()
+        batch.invalidate_recordset()
+        self.assertEqual(batch.state, "failed")
+        self.assertEqual(batch.exc_name, "WorkerDied")
