@@ -23,8 +23,8 @@ ODOO_OPTS=(--addons-path="$ODOO_PATH/addons,$ROOT" --db_host=127.0.0.1 --db_port
 log "Fresh database $DB"
 "$(pg_bindir)/dropdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" --if-exists "$DB"
 "$(pg_bindir)/createdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" "$DB"
-log "Installing Odoo accounting and invoice_reminders"
-"$PYBIN" "$ODOO_PATH/odoo-bin" "${ODOO_OPTS[@]}" -i account,invoice_reminders --stop-after-init \
+log "Installing Odoo accounting (with online payment and its demo provider) and invoice_reminders"
+"$PYBIN" "$ODOO_PATH/odoo-bin" "${ODOO_OPTS[@]}" -i account,account_payment,payment_demo,invoice_reminders --stop-after-init \
     --log-level=warn --logfile="$DEMO_DIR/install.log"
 
 log "Starting the local SMTP server on 127.0.0.1:$SMTP_PORT"
