@@ -170,11 +170,6 @@ class TestJobRunners(TransactionCase):
                 self.assertIn(job["pid"], set().union(*cluster.server_pids()))
                 self.assertNotIn(job["pid"], [server.pid for server in cluster.servers])
                 # the bridge's cron leaves a job alone while its worker lives
-                self.rpc(
-                    "ir.config_parameter",
-                    "set_param",
-                    ["invoice_reminders_queue.dead_job_grace_seconds", "0"],
-                )
                 self.requeue_dead_jobs()
                 alive = next(j for j in self.jobs() if j["uuid"] == job["uuid"])
                 self.assertEqual((alive["state"], alive["pid"]), ("started", job["pid"]))
@@ -248,12 +243,21 @@ class TestJobRunners(TransactionCase):
         self.assertEqual(sum("queue job runner ready for db" in log for log in logs), 1)
 
     def requeue_dead_jobs(self):
-        """What the bridge's cron does every 5 minutes, run now as from its form."""
-        cron_id = self.query(
-            "SELECT res_id FROM ir_model_data WHERE module = 'invoice_reminders_queue'"
-            " AND name = 'ir_cron_requeue_dead_jobs'"
-        )[0][0]
-        self.rpc("ir.cron", "method_direct_trigger", [[cron_id]])
+        """The bridge's scheduled action, run now as from its form (in a process of
+        its own: the servers' one HTTP worker each may be held by a job), with no
+        grace period for the jobs started just now."""
+        self._odoo(
+            "shell",
+            "-d",
+            self.db,
+            "--no-http",
+            "--log-level=warn",
+            f"--logfile={self.workdir}/shell.log",
+            stdin="env['ir.config_parameter'].set_param("
+            "'invoice_reminders_queue.dead_job_grace_seconds', '0')\n"
+            "env.ref('invoice_reminders_queue.ir_cron_requeue_dead_jobs').method_direct_trigger()\n"
+            "env.cr.commit()\n",
+        )
 
     def _blocked(self):
         """Whether a session of the servers waits for a lock."""

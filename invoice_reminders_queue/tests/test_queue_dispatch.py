@@ -200,6 +200,7 @@ class TestQueueDispatch(ReminderRunCommon):
         self.env.flush_all()
         self.Run._cron_requeue_dead_jobs()
         self.assertEqual(batch.state, "started", "within the grace period, left alone")
+        self.env.flush_all()
         self.env.cr.execute(
             "UPDATE queue_job SET date_started = now() at time zone 'UTC' - interval '2 minutes'"
             " WHERE id = %s",
@@ -220,6 +221,8 @@ class TestQueueDispatch(ReminderRunCommon):
         self.assertIn("requeued", batch.result)
         # a batch that always outlives its worker ends failed, not in a loop
         for _try in range(batch.max_retries - 1):
+            # what the job's last store wrote is in the database before it starts again
+            self.env.flush_all()
             self.env.cr.execute(
                 "UPDATE queue_job SET state = 'started',"
                 " date_started = now() at time zone 'UTC' - interval '2 minutes' WHERE id = %s",
