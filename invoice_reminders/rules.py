@@ -97,6 +97,32 @@ def days_overdue(today: date, due_date: date | None, invoice_date: date | None) 
 # ---------------------------------------------------------------------------
 
 
+def payment_stop_reason(
+    stop_on: str, payment_state: str, amount_total: float, amount_residual: float
+) -> str | None:
+    """``REASON_PAID`` or ``REASON_PARTIAL`` when payments stop an invoice's reminders.
+
+    Reminders stop once the invoice is paid, or at its first partial payment
+    when the policy says so (``stop_on``).
+
+    >>> payment_stop_reason("paid", "partial", 100, 40) is None
+    True
+    >>> payment_stop_reason("partial", "not_paid", 100, 60)
+    'partially_paid'
+    >>> payment_stop_reason("paid", "not_paid", 100, 0.001)
+    'paid'
+    """
+    amount_total = amount_total or 0.0
+    amount_residual = amount_residual or 0.0
+    if payment_state in _PAID_STATES or amount_residual <= _TOLERANCE:
+        return REASON_PAID
+    if stop_on == STOP_PARTIAL and (
+        payment_state == "partial" or amount_residual < amount_total - _TOLERANCE
+    ):
+        return REASON_PARTIAL
+    return None
+
+
 def ineligibility_reason(
     today: date,
     *,
@@ -135,12 +161,9 @@ def ineligibility_reason(
         return REASON_NOT_INVOICE
     if state != "posted":
         return REASON_NOT_POSTED
-    if payment_state in _PAID_STATES or amount_residual <= _TOLERANCE:
-        return REASON_PAID
-    if stop_on == STOP_PARTIAL and (
-        payment_state == "partial" or amount_residual < amount_total - _TOLERANCE
-    ):
-        return REASON_PARTIAL
+    stopped = payment_stop_reason(stop_on, payment_state, amount_total, amount_residual)
+    if stopped:
+        return stopped
     if not included:
         return REASON_EXCLUDED
     if disputed:
@@ -528,13 +551,7 @@ def cadence_error(
     """
     if not cadence:
         return None
-    if payment_state in _PAID_STATES or amount_residual <= _TOLERANCE:
-        return REASON_PAID
-    if stop_on == STOP_PARTIAL and (
-        payment_state == "partial" or amount_residual < amount_total - _TOLERANCE
-    ):
-        return REASON_PARTIAL
-    return None
+    return payment_stop_reason(stop_on, payment_state, amount_total, amount_residual)
 
 
 # reasons that time cannot lift: no later slot will remind the invoice
