@@ -23,6 +23,12 @@ def _packages_and_data():
     for dirpath, dirnames, filenames in os.walk(ADDON_DIR):
         dirnames[:] = [d for d in dirnames if d != "__pycache__"]
         rel = os.path.relpath(dirpath, ADDON_DIR)
+        if rel.startswith("migrations"):
+            # migrations/<version>/ are not packages: data of the add-on's package
+            package_data.setdefault("odoo.addons." + ADDON, []).extend(
+                os.path.join(rel, f) for f in filenames if not f.endswith(".pyc")
+            )
+            continue
         pkg = "odoo.addons." + ADDON + ("" if rel == "." else "." + rel.replace(os.sep, "."))
         packages.append(pkg)
         data = [f for f in filenames if not f.endswith((".py", ".pyc"))]

@@ -12,7 +12,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .test_documents import MONDAY, StatementCommon
+from .test_documents import MONDAY, StatementCommon, docx_tables, pdf_text
 
 
 @tagged("post_install", "-at_install")
@@ -407,3 +407,49 @@ class TestSecurity(StatementCommon, HttpCase):
         mail = self.env["mail.mail"].search([("email_to", "=", "ap@client-b.test")])
         self.assertEqual(len(mail), 1)
         self.assertTrue(mail.subject.startswith("Company B:"), mail.subject)
+
+
+@tagged("post_install", "-at_install")
+class TestHostileInput(StatementCommon):
+    """Text typed or imported into a customer reaches the reminder as text, and only as text."""
+
+    def test_markup_control_characters_and_long_text_are_shown_escaped(self):
+        name = (
+            'Evil <iframe src="file:///etc/passwd"></iframe>'
+            '<img src="http://evil.test/x.png"> Ltd\x0b & Sons'
+        )
+        customer = self.env["res.partner"].create(
+            {
+                "name": name,
+                "email": "ap@evil.test",
+                "street": "Rue " + "x" * 10000,
+                "comment": "<script>alert(1)</script>",
+            }
+        )
+        self.policy.level_ids.write({"attach_statement_pdf": True, "attach_statement_docx": True})
+        invoice = self.make_invoice(
+            partner=customer, amount=512.0, due_date="2026-01-10", ref="<b>PO\x0b42</b>"
+        )
+        with freeze_time(MONDAY):
+            self.run_job()
+        digest = self.digests(customer)
+        self.assertEqual(digest.state, "sent", digest.error)
+        received = self.smtp.to("ap@evil.test")
+        self.assertEqual(len(received), 1)
+        message = received[0]["message"]
+        html = self.html_of(message)
+        self.assertNotIn("<iframe", html)
+        self.assertNotIn('src="http://evil.test', html)
+        self.assertNotIn("<script", html)
+        self.assertIn(invoice.name, html)
+        files = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+        pdf = next(content for fname, content in files.items() if fname.endswith(".pdf"))
+        text = pdf_text(pdf)
+        self.assertIn("<iframe", text, "the name printed as text")
+        self.assertNotIn("root:", text, "no local file read")
+        self.assertIn(invoice.name, text)
+        word = next(content for fname, content in files.items() if fname.endswith(".docx"))
+        document, tables = docx_tables(word)
+        paragraphs = "\n".join(p.text for p in document.paragraphs)
+        self.assertIn('Evil <iframe src="file:///etc/passwd">', paragraphs)
+        self.assertIn(invoice.name, [row[0] for table in tables for row in table])
