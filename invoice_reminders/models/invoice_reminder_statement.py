@@ -520,7 +520,8 @@ class InvoiceReminderStatement(models.AbstractModel):
         if docx is None:
             raise UserError(_("The Python library python-docx is not installed."))
         try:
-            return self._build_docx(data)
+            # Word is XML: characters it cannot hold (control characters) are dropped
+            return self._build_docx(rules.xml_text(data))
         except Exception as error:  # e.g. an image format Word refuses
             _logger.info("Statement Word document not built: %s", error)
             raise UserError(
