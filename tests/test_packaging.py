@@ -4,11 +4,15 @@ backend, and the name, version and dependencies come from the manifest."""
 
 import ast
 import subprocess
-import tomllib
 import zipfile
 
 import pytest
 from conftest import ADDONS, ROOT
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    from pip._vendor import tomli as tomllib
 
 
 def _manifest(addon):
