@@ -100,7 +100,7 @@ def markdown_to_rst(markdown):
             end = n
             while end < len(lines) and lines[end].startswith("|"):
                 end += 1
-            out += _table(lines[n:end]) + [""]
+            out += [*_table(lines[n:end]), ""]
             n = end
             continue
         if heading:
