@@ -32,7 +32,7 @@ have_odoo() { [ -f "$ODOO_PATH/odoo-bin" ] && [ -d "$ODOO_PATH/odoo/addons/base"
 # without it, else install what is missing and start PostgreSQL.
 prepare_odoo_run() {
     if ! have_odoo; then
-        echo "Odoo 18.0 not found at ODOO_PATH=$ODOO_PATH (see README.rst)." >&2
+        echo "Odoo 18.0 not found at ODOO_PATH=$ODOO_PATH (see README.rst and doc/DEVELOPMENT.md)." >&2
         exit 1
     fi
     ensure_system_packages
