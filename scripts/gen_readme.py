@@ -191,6 +191,8 @@ def build_index_html(readme):
             "_disable_config": True,
         },
     )
+    # no XML declaration: Odoo 17 and later warn about one in a module's description
+    html = re.sub(r"^<\?xml[^>]*\?>\n", "", html)
     return re.sub(r'<meta name="generator" content="Docutils [^"]*"\s*/>\n', "", html)
 
 

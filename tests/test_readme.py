@@ -37,6 +37,13 @@ def test_readme_and_index_html_are_generated_from_the_fragments(addon):
 
 
 @pytest.mark.parametrize("addon", ADDONS)
+def test_index_html_has_no_xml_declaration(addon):
+    """Odoo 17 and later log a warning for a description starting with one."""
+    html = (ROOT / addon / "static" / "description" / "index.html").read_bytes()
+    assert html.startswith(b"<!DOCTYPE html")
+
+
+@pytest.mark.parametrize("addon", ADDONS)
 def test_readme_carries_each_fragment(addon):
     readme = (ROOT / addon / "README.rst").read_text(encoding="utf-8")
     for title in ("Configuration", "Usage", "Changelog", "Credits", "Contributors"):
