@@ -390,9 +390,7 @@ def main(argv=None) -> int:
         results = run(target, mutants, max(1, args.jobs))
         ok = report(target, mutants, results, equivalents) and ok
         print(f"  ({time.monotonic() - started:.0f} s)")
-    stale = stale_equivalents(
-        equivalents, [m for name in names for m in all_mutants[name]]
-    )
+    stale = stale_equivalents(equivalents, [m for name in names for m in all_mutants[name]])
     for key in stale:
         if key.split(" :: ", 1)[0] in {Path(TARGETS[n].path).name for n in names}:
             print(f"listed as equivalent, no such mutant any more: {key}")
