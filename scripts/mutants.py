@@ -101,8 +101,14 @@ class Mutant:
     function: str
     line: str
     mutated_line: str
-    source: str
     key: str
+    original: bytes
+    edit: tuple[int, int, str]  # bytes start:end of ``original`` replaced by a text
+
+    @property
+    def source(self) -> str:
+        start, end, replacement = self.edit
+        return (self.original[:start] + replacement.encode() + self.original[end:]).decode()
 
     def __str__(self):
         return f"{Path(self.path).name}:{self.lineno} {self.function}: {self.mutated_line}"
@@ -173,8 +179,9 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_UnaryOp(self, node):
-        if isinstance(node.op, (ast.Not, ast.USub)):
-            self.add(self.start(node), self.start(node.operand), "")
+        if isinstance(node.op, (ast.Not, ast.USub)):  # the operator dropped
+            start = self.start(node)
+            self.add(start, start + (3 if isinstance(node.op, ast.Not) else 1), "")
         self.generic_visit(node)
 
     def visit_Call(self, node):
@@ -200,21 +207,16 @@ def generate(path: str) -> list[Mutant]:
     name = Path(path).name
     mutants, seen, keys = [], set(), {}
     for start, end, replacement, function in sorted(collector.edits):
-        mutated = data[:start] + replacement.encode() + data[end:]
-        if mutated in seen:
+        if (start, end, replacement) in seen:
             continue
-        seen.add(mutated)
-        try:
-            ast.parse(mutated)
-        except SyntaxError:
-            continue
+        seen.add((start, end, replacement))
         # the original and the mutated line(s) around the edit
         first = data.rfind(b"\n", 0, start) + 1
         last = data.find(b"\n", end)
         last = len(data) if last < 0 else last
         line = " ".join(data[first:last].decode().split())
-        shift = len(replacement.encode()) - (end - start)
-        mutated_line = " ".join(mutated[first : last + shift].decode().split())
+        mutated = data[first:start] + replacement.encode() + data[end:last]
+        mutated_line = " ".join(mutated.decode().split())
         key = f"{name} :: {function} :: {line}  =>  {mutated_line}"
         keys[key] = keys.get(key, 0) + 1
         if keys[key] > 1:
@@ -226,8 +228,9 @@ def generate(path: str) -> list[Mutant]:
                 function=function,
                 line=line,
                 mutated_line=mutated_line,
-                source=mutated.decode(),
                 key=key,
+                original=data,
+                edit=(start, end, replacement),
             )
         )
     return mutants
@@ -292,8 +295,9 @@ def _copy(target: Target, folder: Path):
         shutil.copyfile(ROOT / relative, folder / relative)
 
 
-def run(target: Target, mutants, jobs: int, progress=sys.stderr) -> dict[str, bool]:
-    """Run the tests of ``target`` against each mutant: ``{key: killed}``."""
+def run(target: Target, mutants, jobs: int, progress=sys.stderr) -> dict[str, bool | None]:
+    """Run the tests of ``target`` against each mutant: ``{key: killed}``, None
+    for a mutant that is not valid Python (left out)."""
     original = (ROOT / target.path).read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="invoice_reminders_mutants_") as tmp:
         folders: queue.Queue = queue.Queue()
@@ -307,9 +311,14 @@ def run(target: Target, mutants, jobs: int, progress=sys.stderr) -> dict[str, bo
         timeout = max(10.0, 5 * baseline)
 
         def one(mutant):
+            source = mutant.source
+            try:
+                ast.parse(source)
+            except SyntaxError:
+                return mutant, None
             folder = folders.get()
             try:
-                (folder / target.path).write_text(mutant.source, encoding="utf-8")
+                (folder / target.path).write_text(source, encoding="utf-8")
                 code, _duration = _pytest(folder, target.tests, timeout)
                 return mutant, code != 0
             finally:
@@ -329,6 +338,8 @@ def report(target: Target, mutants, results, equivalents) -> bool:
     """Print the score and the survivors of ``target``; False when under its target."""
     name = Path(target.path).name
     listed = {_normalize(key) for key in equivalents}
+    invalid = [m for m in mutants if results[m.key] is None]
+    mutants = [m for m in mutants if results[m.key] is not None]
     equivalent = [m for m in mutants if _normalize(m.key) in listed]
     scored = [m for m in mutants if _normalize(m.key) not in listed]
     killed = [m for m in scored if results[m.key]]
@@ -336,7 +347,8 @@ def report(target: Target, mutants, results, equivalents) -> bool:
     score = 100.0 * len(killed) / len(scored) if scored else 100.0
     goal = f" (target {target.fail_under:g}%)" if target.fail_under is not None else ""
     print(
-        f"{name}: {len(mutants)} mutants, {len(equivalent)} listed as equivalent, "
+        f"{name}: {len(mutants)} mutants ({len(invalid)} more not valid Python), "
+        f"{len(equivalent)} listed as equivalent, "
         f"{len(killed)}/{len(scored)} killed: {score:.1f}%{goal}"
     )
     for mutant in survivors:
