@@ -1,6 +1,7 @@
 """Each add-on's README is built from its readme/ fragments, as OCA builds them,
 and the top-level README stays short."""
 
+import ast
 import importlib.util
 import struct
 
@@ -21,7 +22,9 @@ def test_every_fragment_is_there(addon):
         assert path.is_file(), path
         assert path.read_text().strip(), f"{path} is empty"
     history = (ROOT / addon / "readme" / "HISTORY.md").read_text()
-    assert history.startswith("## 18.0.1.0.0\n")
+    manifest = ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
+    # the newest release first, and it is the manifest's version
+    assert history.startswith(f"## {manifest['version']}\n")
 
 
 @pytest.mark.parametrize("addon", ADDONS)
