@@ -27,9 +27,7 @@ class NotFound(Exception):
 
 
 def git(*args):
-    result = subprocess.run(
-        ["git", "-C", ROOT, *args], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True, check=False)
     return result.stdout.strip() if result.returncode == 0 else None
 
 
@@ -66,10 +64,14 @@ def find_release(wanted=None):
             raise NotFound(f"IR_UPGRADE_FROM={wanted} is neither a tag nor a commit of this clone")
         return wanted, commit, "given by IR_UPGRADE_FROM"
     recorded = recorded_releases()
-    tags = [tag for tag in (git("tag", "--list", f"{ADDON}-18.0.*") or "").split() if TAG_RE.match(tag)]
+    tags = [
+        tag for tag in (git("tag", "--list", f"{ADDON}-18.0.*") or "").split() if TAG_RE.match(tag)
+    ]
     candidates = sorted(set(recorded) | set(tags), key=version_key, reverse=True)
     if not candidates:
-        raise NotFound(f"no release of {ADDON}: neither a tag {ADDON}-18.0.* nor a line in {RELEASES}")
+        raise NotFound(
+            f"no release of {ADDON}: neither a tag {ADDON}-18.0.* nor a line in {RELEASES}"
+        )
     found = []
     for tag in candidates:
         tagged = commit_of(f"refs/tags/{tag}") if tag in tags else None
