@@ -1,7 +1,7 @@
 {
     "name": "Invoice Reminders",
     "summary": "Weekly payment-reminder digests for overdue customer invoices",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Accounting/Accounting",
     "author": "invoice_reminders developers",
     "website": "https://github.com/invoice-reminders/invoice_reminders",
@@ -37,6 +37,7 @@
         ],
     },
     "pre_init_hook": "pre_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

@@ -2,6 +2,8 @@
 
 import logging
 
+from odoo.tools import SQL
+
 _logger = logging.getLogger(__name__)
 
 
@@ -33,3 +35,24 @@ def pre_init_hook(env):
         """
     )
     _logger.info("invoice_reminders: columns of account_move created (reminder_included, ...)")
+
+
+def uninstall_hook(env):
+    """Empty the reminders' history and the ladders' levels before the data goes.
+
+    Uninstalling removes the add-on's data records (its ladder, its templates)
+    before it drops its tables.  A reminder keeps its level and its policy
+    (``ondelete="restrict"``: a ladder step in use cannot be deleted), and every
+    level, also those of the ladders a company made, keeps its email template:
+    with a history, those records would stay behind with their xmlids.  The
+    tables are dropped right after, so their rows are deleted first.
+    """
+    cr = env.cr
+    for table in ("invoice_reminder_digest", "invoice_reminder_level"):
+        cr.execute("SELECT to_regclass(%s)", (table,))
+        if cr.fetchone()[0]:
+            # the lines, actions, fees and fixed fees go with them (ON DELETE CASCADE)
+            cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
+            _logger.info(
+                "invoice_reminders: %s rows of %s deleted before uninstall", cr.rowcount, table
+            )

@@ -63,10 +63,14 @@ if failed:
     problems.append(f"reminders of the next period not sent: {failed.mapped('display_name')}")
 new_lines = runs.digest_ids.invoice_line_ids
 reminded = {line.move_id.id: line for line in new_lines}
+# the forecast names the invoices of customers the run then skips (no email
+# address, ...): the run says why in its skipped customers
+skipped = runs.skip_ids.partner_id
 forecast = {
     int(move_id): level_id
     for move_id, (day, level_id) in state["forecast"].items()
     if day == lib.NEXT_PERIOD
+    and env["account.move"].browse(int(move_id)).commercial_partner_id not in skipped
 }
 if set(reminded) != set(forecast):
     names = env["account.move"].browse(sorted(set(reminded) ^ set(forecast))).mapped("ref")
@@ -94,7 +98,7 @@ for move_id, line in reminded.items():
         )
 print(
     f"next period ({lib.NEXT_PERIOD}): {len(runs)} run(s), {len(runs.digest_ids)} reminder(s), "
-    f"{len(reminded)} invoice(s), {climbed} one level up, "
+    f"{len(reminded)} invoice(s), {climbed} one level up, {len(runs.skip_ids)} skipped, "
     f"{lib.sent_messages() - emails} email(s) received, {jobs} job(s)"
 )
 env.cr.commit()

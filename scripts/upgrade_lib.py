@@ -192,7 +192,9 @@ def extended_fields(env, owned):
 def _snapshot_field(field):
     if field.name in VOLATILE or not field.store or field.type == "one2many":
         return False
-    return bool(field.column_type) or field.type == "many2many" or field.attachment
+    return (
+        bool(field.column_type) or field.type == "many2many" or getattr(field, "attachment", False)
+    )
 
 
 def read_rows(env, model, names, ids=None):
@@ -202,7 +204,7 @@ def read_rows(env, model, names, ids=None):
     env.flush_all()
     Model = env[model]
     fields_ = [Model._fields[name] for name in names]
-    columns = [f.name for f in fields_ if f.column_type and not f.attachment]
+    columns = [f.name for f in fields_ if f.column_type and not getattr(f, "attachment", False)]
     query = SQL(
         "SELECT %s FROM %s",
         SQL(", ").join(SQL.identifier(name) for name in ["id", *columns]),
@@ -230,7 +232,7 @@ def read_rows(env, model, names, ids=None):
                 pairs.setdefault(str(record_id), []).append(other_id)
             for record_id, row in rows.items():
                 row[field.name] = sorted(pairs.get(record_id, []))
-        elif field.attachment:
+        elif getattr(field, "attachment", False):
             env.cr.execute(
                 "SELECT res_id, checksum FROM ir_attachment"
                 " WHERE res_model = %s AND res_field = %s",

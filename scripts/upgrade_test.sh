@@ -27,6 +27,7 @@ rm -f "$LOGDIR"/upgrade-*.log "$LOGDIR/upgrade-summary.txt"
 SUMMARY="$LOGDIR/upgrade-summary.txt"
 started=$(date +%s)
 summary() { echo "$*" | tee -a "$SUMMARY"; }
+step() { log "Upgrade test [+$(( $(date +%s) - started ))s]: $*"; }
 fail() {
     summary "UPGRADE TEST FAILED: $*"
     exit 1
@@ -57,7 +58,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "Upgrade test: exporting $FROM_TAG into $WORK/old"
+step "exporting $FROM_TAG into $WORK/old"
 mkdir -p "$WORK/old"
 git -C "$ROOT" archive "$FROM_COMMIT" invoice_reminders invoice_reminders_sms invoice_reminders_queue \
     | tar -x -C "$WORK/old" || fail "git archive $FROM_COMMIT failed"
@@ -79,7 +80,7 @@ shell() {  # shell <options...> < script: the script runs in `odoo-bin shell`
 "$(pg_bindir)/dropdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" --if-exists "$DB"
 "$(pg_bindir)/createdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" "$DB"
 
-log "Upgrade test: a loopback SMTP server for the reminders"
+step "a loopback SMTP server for the reminders"
 SMTP_PORT=$("$PYBIN" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$PYBIN" "$ROOT/scripts/smtp_sink_server.py" --port "$SMTP_PORT" --dir "$WORK/mail" \
     > "$LOGDIR/upgrade-smtp.log" 2>&1 &
@@ -87,16 +88,16 @@ SMTP_PID=$!
 export IR_UPGRADE_SMTP_PORT=$SMTP_PORT IR_UPGRADE_MAIL_DIR="$WORK/mail" \
     IR_UPGRADE_STATE="$WORK/state.json" IR_UPGRADE_SCRIPTS="$ROOT/scripts"
 
-log "Upgrade test: accounting, SMS and queue_job, then customers and invoices"
+step "accounting, SMS and queue_job, then customers and invoices"
 odoo "${OLD_OPTS[@]}" -i account,sms,queue_job --stop-after-init --log-level=warn \
     --logfile="$LOGDIR/upgrade-old.log" || fail "installing accounting failed"
 shell "${OLD_OPTS[@]}" --log-level=warn --logfile="$LOGDIR/upgrade-old.log" \
     < "$ROOT/scripts/upgrade_invoices.py" || fail "creating the invoices failed (upgrade-old.log)"
 
-log "Upgrade test: installing $FROM_TAG ($MODULES) from $WORK/old"
+step "installing $FROM_TAG ($MODULES) from $WORK/old"
 odoo "${OLD_OPTS[@]}" -i "$MODULES" --stop-after-init --log-level=warn \
     --logfile="$LOGDIR/upgrade-old.log" || fail "installing $FROM_TAG failed (upgrade-old.log)"
-log "Upgrade test: the history, through $FROM_TAG's code, and its snapshot"
+step "the history, through $FROM_TAG's code, and its snapshot"
 set +e
 shell "${OLD_OPTS[@]}" --log-level=warn --logfile="$LOGDIR/upgrade-old.log" \
     < "$ROOT/scripts/upgrade_history.py" 2>&1 | tee -a "$SUMMARY"
@@ -104,18 +105,18 @@ history_rc=${PIPESTATUS[0]}
 set -e
 [ "$history_rc" = 0 ] || fail "building the history on $FROM_TAG failed (upgrade-old.log)"
 
-log "Upgrade test: updating to the working tree (-u $MODULES)"
+step "updating to the working tree (-u $MODULES)"
 update_started=$(date +%s)
 odoo "${NEW_OPTS[@]}" -u "$MODULES" --stop-after-init --log-level=info \
     --logfile="$LOGDIR/upgrade-update.log" || fail "the update exited with an error (upgrade-update.log)"
 summary "update (-u) took $(( $(date +%s) - update_started ))s"
 
-log "Upgrade test: checking the records, then the same period and the next one"
+step "checking the records, then the same period and the next one"
 set +e
 shell "${NEW_OPTS[@]}" --log-level=info --logfile="$LOGDIR/upgrade-check.log" \
     < "$ROOT/scripts/upgrade_check.py" 2>&1 | tee -a "$SUMMARY"
 check_rc=${PIPESTATUS[0]}
-log "Upgrade test: uninstalling"
+step "uninstalling"
 shell "${NEW_OPTS[@]}" --log-level=info --logfile="$LOGDIR/upgrade-uninstall.log" \
     < "$ROOT/scripts/uninstall_check.py" 2>&1 | tee -a "$SUMMARY"
 uninstall_rc=${PIPESTATUS[0]}
