@@ -2,8 +2,6 @@
 
 import logging
 
-from odoo.tools import SQL
-
 _logger = logging.getLogger(__name__)
 
 
@@ -38,21 +36,32 @@ def pre_init_hook(env):
 
 
 def uninstall_hook(env):
-    """Empty the reminders' history and the ladders' levels before the data goes.
+    """Delete the reminders' history and the companies' own levels before the data goes.
 
     Uninstalling removes the add-on's data records (its ladder, its templates)
     before it drops its tables.  A reminder keeps its level and its policy
-    (``ondelete="restrict"``: a ladder step in use cannot be deleted), and every
-    level, also those of the ladders a company made, keeps its email template:
-    with a history, those records would stay behind with their xmlids.  The
-    tables are dropped right after, so their rows are deleted first.
+    (``ondelete="restrict"``: a ladder step in use cannot be deleted), and the
+    levels of the ladders a company made keep the add-on's email templates:
+    with a history, those data records would stay behind with their xmlids.
+    The tables are dropped right after, so their rows are deleted first; the
+    data records themselves are left to the uninstall.
     """
     cr = env.cr
-    for table in ("invoice_reminder_digest", "invoice_reminder_level"):
-        cr.execute("SELECT to_regclass(%s)", (table,))
-        if cr.fetchone()[0]:
-            # the lines, actions, fees and fixed fees go with them (ON DELETE CASCADE)
-            cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
-            _logger.info(
-                "invoice_reminders: %s rows of %s deleted before uninstall", cr.rowcount, table
-            )
+    cr.execute("SELECT to_regclass('invoice_reminder_digest')")
+    if not cr.fetchone()[0]:
+        return
+    # their lines and actions go with them (ON DELETE CASCADE)
+    cr.execute("DELETE FROM invoice_reminder_digest")
+    digests = cr.rowcount
+    # with their fixed fees and the fees they charged (ON DELETE CASCADE)
+    cr.execute(
+        """
+        DELETE FROM invoice_reminder_level
+         WHERE id NOT IN (SELECT res_id FROM ir_model_data WHERE model = 'invoice.reminder.level')
+        """
+    )
+    _logger.info(
+        "invoice_reminders: %s reminders and %s levels made by companies deleted before uninstall",
+        digests,
+        cr.rowcount,
+    )
