@@ -27,6 +27,13 @@ print(
     f"{len(before['xmlids'])} xmlids: {len(found)} problem(s)"
 )
 
+template = env.ref("invoice_reminders.mail_template_reminder_first")
+if lib.TEMPLATE_EDIT not in str(template.body_html):
+    problems.append("the company's edit of the first reminder's template is lost")
+level = env["invoice.reminder.level"].browse(state["edited_level_id"]).exists()
+if level.name != lib.LEVEL_EDIT:
+    problems.append(f"the edited level is named {level.name!r}, not {lib.LEVEL_EDIT!r}")
+
 # -- 2. the period already sent: the cron again creates nothing -----------------
 owned = lib.owned_models(env)
 counts_before = lib.counts(env, owned)

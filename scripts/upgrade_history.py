@@ -244,10 +244,12 @@ expect(
 
 # -- what a company edits: a template (noupdate) and a level's name ------------
 template = env.ref("invoice_reminders.mail_template_reminder_first")
-template.body_html = template.body_html.replace(
-    "</div>", "<p>Edited by the company: call us at 555-0100.</p></div>", 1
+# str(): Markup.replace would escape the tags
+template.body_html = str(template.body_html).replace(
+    "</div>", f"<p>{lib.TEMPLATE_EDIT}</p></div>", 1
 )
-second.name = "Second reminder (edited)"
+expect(lib.TEMPLATE_EDIT in str(template.body_html), "the template's body could not be edited")
+second.name = lib.LEVEL_EDIT
 env.cr.commit()
 
 # -- the snapshot, and what the old code forecasts for the next period ------------
@@ -272,6 +274,7 @@ lib.save(
         "counts": counts,
         "company_id": company.id,
         "refs": {move.ref: move.id for move in moves if move.ref},
+        "edited_level_id": second.id,
     }
 )
 rows = sum(len(spec["rows"]) for spec in snap["models"].values())

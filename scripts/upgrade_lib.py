@@ -39,6 +39,9 @@ ACTIVATION = "2026-10-28 10:00:00"
 PERIODS = ["2026-11-02", "2026-11-09", "2026-11-16"]
 NEXT_PERIOD = "2026-11-23"
 RUN_TIME = "09:00:00"
+# what the company edits before the update: the first template's body, a level's name
+TEMPLATE_EDIT = "Edited by the company: call us at 555-0100."
+LEVEL_EDIT = "Second reminder (edited)"
 # the context key with which the queue bridge builds a run in the cron's process
 BUILD_HERE = "invoice_reminders_queue_build_here"
 
