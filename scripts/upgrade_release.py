@@ -26,13 +26,15 @@ class NotFound(Exception):
     pass
 
 
-def git(*args):
-    result = subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True, check=False)
+def git(*args, root=None):
+    result = subprocess.run(
+        ["git", "-C", root or ROOT, *args], capture_output=True, text=True, check=False
+    )
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def commit_of(rev):
-    return git("rev-parse", "-q", "--verify", f"{rev}^{{commit}}")
+def commit_of(rev, root=None):
+    return git("rev-parse", "-q", "--verify", f"{rev}^{{commit}}", root=root)
 
 
 def version_key(tag):
@@ -54,34 +56,38 @@ def recorded_releases(path=RELEASES):
     return releases
 
 
-def find_release(wanted=None):
-    head = commit_of("HEAD")
+def find_release(wanted=None, root=None):
+    root = root or ROOT
+    head = commit_of("HEAD", root)
     if head is None:
-        raise NotFound(f"{ROOT} is not a git clone: the previous release cannot be checked out")
+        raise NotFound(f"{root} is not a git clone: the previous release cannot be checked out")
     if wanted:
-        commit = commit_of(wanted) or commit_of(f"refs/tags/{wanted}")
+        commit = commit_of(wanted, root) or commit_of(f"refs/tags/{wanted}", root)
         if not commit:
             raise NotFound(f"IR_UPGRADE_FROM={wanted} is neither a tag nor a commit of this clone")
         return wanted, commit, "given by IR_UPGRADE_FROM"
-    recorded = recorded_releases()
+    releases = os.path.join(root, "setup", "releases.txt")
+    recorded = recorded_releases(releases)
     tags = [
-        tag for tag in (git("tag", "--list", f"{ADDON}-18.0.*") or "").split() if TAG_RE.match(tag)
+        tag
+        for tag in (git("tag", "--list", f"{ADDON}-18.0.*", root=root) or "").split()
+        if TAG_RE.match(tag)
     ]
     candidates = sorted(set(recorded) | set(tags), key=version_key, reverse=True)
     if not candidates:
         raise NotFound(
-            f"no release of {ADDON}: neither a tag {ADDON}-18.0.* nor a line in {RELEASES}"
+            f"no release of {ADDON}: neither a tag {ADDON}-18.0.* nor a line in {releases}"
         )
     found = []
     for tag in candidates:
-        tagged = commit_of(f"refs/tags/{tag}") if tag in tags else None
+        tagged = commit_of(f"refs/tags/{tag}", root) if tag in tags else None
         listed = recorded.get(tag)
         if tagged and listed and not tagged.startswith(listed):
-            raise NotFound(f"the tag {tag} is on {tagged} but {RELEASES} records {listed}")
+            raise NotFound(f"the tag {tag} is on {tagged} but {releases} records {listed}")
         if tagged:
             found.append((tag, tagged, "git tag"))
-        elif listed and commit_of(listed):
-            found.append((tag, commit_of(listed), "commit recorded in setup/releases.txt"))
+        elif listed and commit_of(listed, root):
+            found.append((tag, commit_of(listed, root), "commit recorded in setup/releases.txt"))
         else:
             raise NotFound(
                 f"release {tag}: no such tag in this clone and its recorded commit "
