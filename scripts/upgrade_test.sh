@@ -53,6 +53,7 @@ cleanup() {
     if [ -z "${IR_UPGRADE_KEEP:-}" ]; then
         rm -rf "$WORK"
         "$(pg_bindir)/dropdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" --if-exists "$DB" 2>/dev/null
+        rm -rf "$STATE_DIR/filestore-test/filestore/$DB"
     fi
     return 0
 }
@@ -78,6 +79,7 @@ shell() {  # shell <options...> < script: the script runs in `odoo-bin shell`
 }
 
 "$(pg_bindir)/dropdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" --if-exists "$DB"
+rm -rf "$STATE_DIR/filestore-test/filestore/$DB"
 "$(pg_bindir)/createdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" "$DB"
 
 step "a loopback SMTP server for the reminders"
