@@ -12,8 +12,8 @@
 #      same records with the same values, nothing new for the period already
 #      sent, the next period continues each invoice's ladder;
 #   4. uninstall, which must leave nothing (scripts/uninstall_check.py).
-# Fails on any WARNING or ERROR logged by the update, the checks or the
-# uninstall.  Logs in $IR_LOGDIR (upgrade-*.log).  Run alone or from run_tests.sh.
+# Fails on any WARNING or ERROR logged by the old release's install and history,
+# the update, the checks or the uninstall.  Logs in $IR_LOGDIR (upgrade-*.log).  Run alone or from run_tests.sh.
 #   IR_UPGRADE_DB         database (default invoice_reminders_upgrade)
 #   IR_UPGRADE_HTTP_PORT  HTTP port given to Odoo (default 18079)
 #   IR_UPGRADE_FROM       a tag or commit to upgrade from instead of the last release
@@ -45,7 +45,16 @@ ensure_venv
 start_postgres
 PYBIN="$VENV/bin/python"
 DB="${IR_UPGRADE_DB:-invoice_reminders_upgrade}"
-MODULES=invoice_reminders,invoice_reminders_sms,invoice_reminders_queue
+# the add-on and the bridges the previous release has (queue_job's is installed
+# with queue_job, SMS's with sms); those it has are updated
+OLD_ADDONS=()
+for name in $(git -C "$ROOT" ls-tree --name-only "$FROM_COMMIT"); do
+    if [[ "$name" =~ ^invoice_reminders(_[a-z_]+)?$ ]] \
+        && git -C "$ROOT" cat-file -e "$FROM_COMMIT:$name/__manifest__.py" 2>/dev/null; then
+        OLD_ADDONS+=("$name")
+    fi
+done
+MODULES=$(IFS=,; echo "${OLD_ADDONS[*]}")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/invoice_reminders-upgrade.XXXXXX")
 SMTP_PID=
 cleanup() {
@@ -61,8 +70,8 @@ trap cleanup EXIT
 
 step "exporting $FROM_TAG into $WORK/old"
 mkdir -p "$WORK/old"
-git -C "$ROOT" archive "$FROM_COMMIT" invoice_reminders invoice_reminders_sms invoice_reminders_queue \
-    | tar -x -C "$WORK/old" || fail "git archive $FROM_COMMIT failed"
+git -C "$ROOT" archive "$FROM_COMMIT" "${OLD_ADDONS[@]}" | tar -x -C "$WORK/old" \
+    || fail "git archive $FROM_COMMIT failed"
 
 opts() {  # the Odoo options, with the add-ons from $1
     echo --addons-path="$ODOO_PATH/addons,$1" --db_host=127.0.0.1 --db_port="$PGPORT" \
