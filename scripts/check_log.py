@@ -63,7 +63,9 @@ def upgrade_problems(args):
     start = next((line for line in summary if line.startswith("upgrade test: from")), None)
     verdict = next((line for line in summary if line.startswith("UPGRADE TEST ")), None)
     if args.upgrade_rc:
-        problems.append(f"the upgrade test exited with {args.upgrade_rc}: {verdict or start}")
+        problems.append(
+            f"the upgrade test exited with {args.upgrade_rc}: {verdict or start or 'no summary'}"
+        )
         problems.extend(
             "    " + line
             for line in summary
