@@ -1,5 +1,6 @@
 """scripts/upgrade_release.py: which release the upgrade test starts from."""
 
+import ast
 import importlib.util
 import subprocess
 from pathlib import Path
@@ -89,3 +90,36 @@ def test_a_moved_tag_is_an_error(release, repo):
     git(root, "tag", "-a", "invoice_reminders-18.0.1.0.0", "HEAD", "-m", "moved")
     with pytest.raises(release.NotFound, match="records"):
         release.find_release(root=str(root))
+
+
+ROOT = SCRIPT.parent.parent
+ADDONS = ["invoice_reminders", "invoice_reminders_sms", "invoice_reminders_queue"]
+
+
+def manifest_version(addon):
+    return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())["version"]
+
+
+def history_versions(addon):
+    text = (ROOT / addon / "readme" / "HISTORY.md").read_text()
+    return [line.split()[1] for line in text.splitlines() if line.startswith("## ")]
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_every_version_has_its_history(addon, release):
+    """The manifest's version, and every release, have their entry in readme/HISTORY.md,
+    newest first; no release is newer than the manifest."""
+    versions = history_versions(addon)
+    version = manifest_version(addon)
+    assert versions[0] == version, f"{addon}: readme/HISTORY.md does not start with {version}"
+    key = release.version_key(f"invoice_reminders-{version}")
+    assert versions == sorted(
+        versions, key=lambda v: release.version_key(f"invoice_reminders-{v}"), reverse=True
+    )
+    with open(ROOT / "setup" / "releases.txt", encoding="utf-8") as fh:
+        tags = [line.split()[0] for line in fh if line.startswith(f"{addon}-")]
+    assert tags, f"{addon} has no release in setup/releases.txt"
+    for tag in tags:
+        released = tag.rsplit("-", 1)[1]
+        assert released in versions, f"{tag} has no entry in {addon}/readme/HISTORY.md"
+        assert release.version_key(f"invoice_reminders-{released}") <= key
