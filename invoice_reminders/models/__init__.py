@@ -5,9 +5,14 @@ from . import res_config_settings
 from . import res_partner_category
 from . import res_partner
 from . import account_move
+from . import invoice_reminder_facts
+from . import invoice_reminder_planner
+from . import invoice_reminder_escalation
 from . import invoice_reminder_run
+from . import invoice_reminder_simulation
 from . import invoice_reminder_run_skip
 from . import invoice_reminder_statement
+from . import invoice_reminder_digest_documents
 from . import invoice_reminder_digest
 from . import invoice_reminder_digest_line
 from . import mail_mail

@@ -75,11 +75,11 @@ class InvoiceReminderTestSend(models.TransientModel):
                 )
             )
         partner = self.partner_id.commercial_partner_id
-        Run = self.env["invoice.reminder.run"].sudo()
-        send_at, _period, entries = Run._simulate_next_run(
+        Simulation = self.env["invoice.reminder.simulation"].sudo()
+        send_at, _period, entries = Simulation._simulate_next_run(
             self.policy_id, partner_ids=[partner.id], attachments=True
         )
-        entry = next((e for e in entries if e.get("digest")), None)
+        entry = next((e for e in entries if e.digest), None)
         if not send_at:
             raise UserError(
                 _(
@@ -96,12 +96,12 @@ class InvoiceReminderTestSend(models.TransientModel):
                     policy=self.policy_id.display_name,
                 )
             )
-        if entry["mail"].get("error"):
-            raise UserError(entry["mail"]["error"])
-        mail = entry["mail"]
+        if entry.mail.get("error"):
+            raise UserError(entry.mail["error"])
+        mail = entry.mail
         banner = self.env["ir.qweb"]._render(
             "invoice_reminders.invoice_reminder_test_banner",
-            {"customer": partner.display_name, "recipients": entry["digest"]["email_to"]},
+            {"customer": partner.display_name, "recipients": entry.digest["email_to"]},
         )
         company = self.policy_id.company_id
         attachments = self.env["ir.attachment"].create(
@@ -112,7 +112,7 @@ class InvoiceReminderTestSend(models.TransientModel):
                     "mimetype": mimetype,
                     "res_model": "mail.mail",
                 }
-                for name, raw, mimetype in entry.get("files", [])
+                for name, raw, mimetype in entry.files
             ]
         )
         self.env["mail.mail"].sudo().create(
