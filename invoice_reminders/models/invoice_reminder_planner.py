@@ -238,30 +238,20 @@ class InvoiceReminderPlanner(models.AbstractModel):
     def _prepare_digest_vals(self, scope, partner_id, lines, facts, levels, today):
         """The values of a customer's reminder but its addresses: lines, level, totals."""
         credits = facts.credits.get(partner_id, [])
-        grouped = rules.group_digests(
-            [
-                rules.Line(
-                    partner_id=partner_id,
-                    invoice_id=inv["id"],
-                    currency=facts.currency_name(inv["currency_id"]),
-                    amount=inv["amount_residual"],
-                    level=level,
-                    kind="invoice",
-                )
-                for inv, level in lines
-            ]
-            + [
-                rules.Line(
-                    partner_id=partner_id,
-                    invoice_id=credit["move_id"],
-                    currency=facts.currency_name(credit["currency_id"]),
-                    amount=credit["amount"],
-                    level=None,
-                    kind="credit",
-                )
-                for credit in credits
-            ]
-        )[0]
+        currency = facts.currency_name
+        grouping = [
+            rules.Line(
+                partner_id, inv["id"], currency(inv["currency_id"]), inv["amount_residual"], lvl
+            )
+            for inv, lvl in lines
+        ]
+        grouping += [
+            rules.Line(
+                partner_id, c["move_id"], currency(c["currency_id"]), c["amount"], None, "credit"
+            )
+            for c in credits
+        ]
+        grouped = rules.group_digests(grouping)[0]
         currency_ids_by_name = {currency.name: cid for cid, currency in facts.currencies.items()}
         totals = {
             name: {
