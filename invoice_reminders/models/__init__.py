@@ -1,3 +1,4 @@
+from . import invoice_reminder_digest_documents
 from . import invoice_reminder_policy
 from . import invoice_reminder_level
 from . import res_company
@@ -12,7 +13,6 @@ from . import invoice_reminder_run
 from . import invoice_reminder_simulation
 from . import invoice_reminder_run_skip
 from . import invoice_reminder_statement
-from . import invoice_reminder_digest_documents
 from . import invoice_reminder_digest
 from . import invoice_reminder_digest_line
 from . import mail_mail
