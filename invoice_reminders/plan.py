@@ -54,7 +54,6 @@ class BatchFacts:
     last_reminders: dict  # {move_id: (level index, period)} of earlier periods
     recipients: dict  # {partner_id: ([to], [cc])}
     credits: dict  # {partner_id: [credit rows]}
-    tokens: dict  # {move_id: portal access token}
     currencies: dict  # {currency_id: res.currency}
     base_url: str = ""
     pay_online: bool = False
@@ -69,9 +68,6 @@ class BatchFacts:
             name = self.currency_name(row["currency_id"])
             amounts[name] = amounts.get(name, 0.0) + row["amount_residual"]
         return amounts
-
-    def portal_url(self, move_id):
-        return f"{self.base_url}/my/invoices/{move_id}?access_token={self.tokens.get(move_id)}"
 
 
 @dataclass

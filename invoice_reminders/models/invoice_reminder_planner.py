@@ -154,6 +154,7 @@ class InvoiceReminderPlanner(models.AbstractModel):
             entry = self._plan_customer(scope, partner_id, candidate, facts, levels, today)
             if entry:
                 plan.append(entry)
+        self._plan_links(plan, levels, facts)
         # late fees and actions, in the plan so that the preview shows them
         self.env["invoice.reminder.escalation"]._plan_escalations(scope, plan, today)
         return plan
@@ -168,7 +169,6 @@ class InvoiceReminderPlanner(models.AbstractModel):
         last_reminders = Facts._last_reminders(scope, move_ids)
         recipients = Facts._recipients(partner_ids)
         credits = Facts._credits(company, partner_ids)
-        tokens = Facts._ensure_access_tokens(move_ids) if move_ids else {}
         base_url = company.get_base_url()
         pay_online = company._reminder_online_payment()
         currency_ids = {
@@ -184,7 +184,6 @@ class InvoiceReminderPlanner(models.AbstractModel):
             last_reminders=last_reminders,
             recipients=recipients,
             credits=credits,
-            tokens=tokens,
             currencies=currencies,
             base_url=base_url,
             pay_online=pay_online,
@@ -281,7 +280,6 @@ class InvoiceReminderPlanner(models.AbstractModel):
         """The commands creating a reminder's invoice lines, then its credit lines."""
         commands = []
         for inv, level in lines:
-            url = facts.portal_url(inv["id"])
             vals = {
                 "kind": "invoice",
                 "move_id": inv["id"],
@@ -293,9 +291,6 @@ class InvoiceReminderPlanner(models.AbstractModel):
                 "days_overdue": inv["days_overdue"],
                 "amount_residual": inv["amount_residual"],
                 "currency_id": inv["currency_id"],
-                "access_url": url,
-                # Odoo's own "Pay Now" link: the portal page, on its payment form
-                "pay_url": facts.pay_online and f"{url}&payment=True#portal_pay",
             }
             commands.append(fields.Command.create(vals))
         for credit in credits:
@@ -309,6 +304,32 @@ class InvoiceReminderPlanner(models.AbstractModel):
             }
             commands.append(fields.Command.create(vals))
         return commands
+
+    @api.model
+    def _plan_links(self, plan, levels, facts):
+        """Portal and Pay now links of the reminders sent at a level that shows them.
+
+        Portal tokens are created for those invoices only: none for a skipped
+        customer or a level without links.
+        """
+        with_links = set(levels.filtered("include_links").ids)
+        lines = [
+            vals
+            for entry in plan
+            if entry.sends and entry.digest["level_id"] in with_links
+            for vals in entry.lines("invoice")
+        ]
+        if not lines:
+            return
+        tokens = self.env["invoice.reminder.facts"]._ensure_access_tokens(
+            [vals["move_id"] for vals in lines]
+        )
+        for vals in lines:
+            move_id = vals["move_id"]
+            url = f"{facts.base_url}/my/invoices/{move_id}?access_token={tokens[move_id]}"
+            vals["access_url"] = url
+            # Odoo's own "Pay Now" link: the portal page, on its payment form
+            vals["pay_url"] = facts.pay_online and f"{url}&payment=True#portal_pay"
 
     @api.model
     def _to_company_currency(self, scope, totals, facts, day):

@@ -180,13 +180,18 @@ class InvoiceReminderRun(models.Model):
         companies = self.env["res.company"].search([("reminder_enabled", "=", True)])
         for company in companies:
             self.with_company(company)._send_company_digests(company)
-            self.env["account.move"].with_company(company)._reminder_send_thanks(company)
+            self.with_company(company)._send_thanks(company)
         # summaries of runs whose mails have been through the queue
         self.search([("state", "=", "sending")])._finish_if_delivered()
         # reminders sent by hand after their run was done follow their mail too
         self.env["invoice.reminder.digest"].search(
             [("state", "=", "queued"), ("mail_id", "!=", False), ("run_id.state", "=", "done")]
         )._update_from_mails()
+
+    @api.model
+    def _send_thanks(self, company):
+        """Thank the customers of ``company`` whose reminded invoices are now paid."""
+        self.env["account.move"]._reminder_send_thanks(company)
 
     def _send_company_digests(self, company, now=None, batch_size=BATCH_SIZE, max_batches=None):
         """Create the runs due now for ``company`` and process them."""
@@ -486,12 +491,28 @@ class InvoiceReminderRun(models.Model):
 
     @api.model
     def _in_rolled_back_savepoint(self, function):
-        """Call ``function`` in a savepoint that is always rolled back."""
-        # closing() rolls the savepoint back, whether function() raised or not
-        with closing(self.env.cr.savepoint()):
-            function()
-        # the ORM cache still holds what the savepoint wrote
-        self.env.invalidate_all(flush=False)
+        """Call ``function`` in a savepoint that is always rolled back.
+
+        The surrounding transaction keeps its own pending work: its writes are
+        flushed first, and its pre-commit data (the chatter tracking of what it
+        changed, among others) are kept, where rolling back a flushing savepoint
+        would clear them.
+        """
+        self.env.flush_all()
+        precommit = self.env.cr.precommit.data
+        saved = {
+            key: dict(value) if isinstance(value, dict) else value
+            for key, value in precommit.items()
+        }
+        try:
+            # closing() rolls the savepoint back, whether function() raised or not
+            with closing(self.env.cr.savepoint(flush=False)):
+                function()
+        finally:
+            # drop what the simulation left: cache, pending updates and computations
+            self.env.transaction.clear()
+            precommit.clear()
+            precommit.update(saved)
 
     # ------------------------------------------------------------------
     # The owner's summary
