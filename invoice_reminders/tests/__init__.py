@@ -5,6 +5,7 @@ from . import test_access
 from . import test_tour
 from . import test_digest_run
 from . import test_documents
+from . import test_statement_documents
 from . import test_statement_links
 from . import test_bench
 from . import test_mail_template
