@@ -30,6 +30,7 @@
         "report/invoice_reminder_preview_report.xml",
         "data/mail_template_forewarning_data.xml",
         "data/mail_template_thanks_data.xml",
+        "data/mail_template_owner_report_data.xml",
     ],
     "assets": {
         "web.assets_tests": [
