@@ -235,7 +235,7 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
 
     @api.model
     def _sales_company(self, company, first, last):
-        """Customer invoices minus credit notes dated from ``first`` to ``last`` (company currency)."""
+        """Invoices minus credit notes dated from ``first`` to ``last``, in company currency."""
         self.env.cr.execute(
             """
             SELECT COALESCE(SUM(amount_total_signed), 0)
@@ -374,7 +374,10 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             },
             "state_labels": states,
             "skipped": sorted(
-                ({"reason": reasons.get(reason, reason), "count": count} for reason, count in skips),
+                (
+                    {"reason": reasons.get(reason, reason), "count": count}
+                    for reason, count in skips
+                ),
                 key=lambda row: (-row["count"], row["reason"]),
             ),
             "fees": [
