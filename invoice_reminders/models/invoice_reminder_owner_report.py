@@ -135,9 +135,7 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
                 {
                     "currency": currency_records[name],
                     "amount": amount,
-                    "change": figures.change(
-                        amount, previous_overdue.per_currency.get(name, 0.0)
-                    ),
+                    "change": figures.change(amount, previous_overdue.per_currency.get(name, 0.0)),
                 }
                 for name, amount in overdue.per_currency.items()
             ],
@@ -486,8 +484,10 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             for partner_id, digest in at_final.items()
             if not paid_last.get(partner_id) or paid_last[partner_id] < digest.period
         ]
-        return self.env["invoice.reminder.digest"].union(*unpaid).sorted(
-            lambda digest: (digest.period, digest.partner_id.display_name or "")
+        return (
+            self.env["invoice.reminder.digest"]
+            .union(*unpaid)
+            .sorted(lambda digest: (digest.period, digest.partner_id.display_name or ""))
         )
 
     @api.model
