@@ -40,12 +40,11 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             [("reminder_enabled", "=", True), ("reminder_owner_report", "=", True)]
         )
         for company in companies:
-            report_date = self._report_due(company, now)
-            if not report_date:
-                continue
             try:
                 with self.env.cr.savepoint():
-                    self.with_company(company)._send_report(company, report_date)
+                    report_date = self._report_due(company, now)
+                    if report_date:
+                        self.with_company(company)._send_report(company, report_date)
             except Exception:
                 _logger.exception(
                     "The weekly report of company %s (%s) could not be sent",
