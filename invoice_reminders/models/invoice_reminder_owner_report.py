@@ -3,6 +3,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools.misc import format_amount
 
 from .. import report_figures as figures
 from .. import rules
@@ -115,11 +116,12 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         previous_dso = self._dso(company, previous_day, previous_items)
         debtors = figures.top_debtors(items, report_date, rates)
         currency_records = self._currencies(currencies)
+        cur = company.currency_id
         headline = [
-            self._headline("overdue", overdue.company, previous_overdue.company, bad_up=True),
-            self._headline("collected", collected[0], previous_collected[0]),
-            self._headline("collected_reminded", collected[1], previous_collected[1]),
-            self._headline("dso", dso, previous_dso, bad_up=True, days=True),
+            self._headline("overdue", overdue.company, previous_overdue.company, cur, bad_up=True),
+            self._headline("collected", collected[0], previous_collected[0], cur),
+            self._headline("collected_reminded", collected[1], previous_collected[1], cur),
+            self._headline("dso", dso, previous_dso, cur, bad_up=True, days=True),
         ]
         return {
             "company": company,
@@ -133,8 +135,10 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             "overdue_rows": [
                 {
                     "currency": currency_records[name],
-                    "amount": amount,
-                    "change": figures.change(amount, previous_overdue.per_currency.get(name, 0.0)),
+                    **self._change_texts(
+                        figures.change(amount, previous_overdue.per_currency.get(name, 0.0)),
+                        currency_records[name],
+                    ),
                 }
                 for name, amount in overdue.per_currency.items()
             ],
@@ -158,13 +162,47 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         }
 
     @api.model
-    def _headline(self, key, current, previous, bad_up=False, days=False):
+    def _headline(self, key, current, previous, currency, bad_up=False, days=False):
+        """A headline row: the figure, last week's, the change, as the reader sees them."""
         change = figures.change(current, previous)
         tone = ""
         if change.direction in ("up", "down"):
             tone = "bad" if (change.direction == "up") == bad_up else "good"
-        color = {"good": "#2e7d32", "bad": "#c62828"}.get(tone, "#666666")
-        return {"key": key, "change": change, "tone": tone, "color": color, "days": days}
+        return {
+            "key": key,
+            "change": change,
+            "tone": tone,
+            "color": {"good": "#2e7d32", "bad": "#c62828"}.get(tone, "#666666"),
+            **self._change_texts(change, currency, days),
+        }
+
+    @api.model
+    def _change_texts(self, change, currency, days=False):
+        """``current``, ``previous`` and ``change`` as text: amounts in ``currency``
+        in the language of the context, or whole days."""
+
+        def text(value, signed=False):
+            if value is None:
+                return "–"
+            sign = ("+" if value > 0 else "-") if signed else ""
+            if days:
+                return f"{sign}{abs(value):.0f}" if signed else f"{value:.0f}"
+            return sign + format_amount(self.env, abs(value) if signed else value, currency)
+
+        if not change.direction:
+            change_text = "–"
+        elif change.direction == "same":
+            change_text = "="
+        else:
+            arrow = "▲" if change.direction == "up" else "▼"
+            change_text = f"{arrow} {text(change.delta, signed=True)}"
+            if change.percent is not None:
+                change_text += f" ({change.percent:+.0f}%)"
+        return {
+            "current_text": text(change.current),
+            "previous_text": text(change.previous),
+            "change_text": change_text,
+        }
 
     # ------------------------------------------------------------------
     # Set-based reads
