@@ -69,11 +69,11 @@ class TestOwnerReport(ReminderRunCommon):
         self.invoices[self.disputing].write(
             {"reminder_disputed": True, "reminder_dispute_note": "wrong quantity"}
         )
-        self.smtp.refused.add("nobody@refused.test")
 
     # -- helpers ------------------------------------------------------------
 
     def monday(self, week):
+        self.smtp.refused.add("nobody@refused.test")  # every week
         with (
             freeze_time(MONDAYS[week]),
             mute_logger("odoo.addons.mail.models.mail_mail"),
@@ -226,7 +226,8 @@ class TestOwnerReport(ReminderRunCommon):
             [
                 "Overdue in EUR 150.00 € 150.00 € =",
                 f"Overdue in USD {money(overdue - eur_in_usd)} "
-                f"{money(overdue_before - eur_in_usd)} ▼ -$ 400.00",
+                f"{money(overdue_before - eur_in_usd)} ▼ -$ 400.00 "
+                f"(-{400 / (overdue_before - eur_in_usd):.0%})",
             ],
         )
         self.assertEqual(self.headline(report, "collected")[:2], (money(400), money(0)))
@@ -294,7 +295,8 @@ class TestOwnerReport(ReminderRunCommon):
             [text for text, _url in self.links(report, "owner-final-level")], ["Final Corp"]
         )
         self.assertEqual(
-            [text for text, _url in self.links(report, "owner-failed")], ["Refused Ltd"]
+            [text for text, _url in self.links(report, "owner-failed")],
+            ["Refused Ltd"],
         )
         for css_class, record in (
             ("owner-disputes", self.invoices[self.disputing]),
