@@ -25,6 +25,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/invoice_reminder_action_views.xml",
+        "views/invoice_reminder_effectiveness_views.xml",
         "report/invoice_reminder_letter_templates.xml",
         "report/invoice_reminder_statement_templates.xml",
         "report/invoice_reminder_preview_report.xml",

@@ -16,11 +16,14 @@ database: ``tests/test_report_figures.py`` tests it without Odoo.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from statistics import median
 
 WEEK_DAYS = 7
 DSO_DAYS = 90
 EFFECT_DAYS = 14
 TOP_DEBTORS = 10
+EFFECT_WEEKS = 8
+PAID_WITHIN = (7, 14, 30)
 # aging buckets: (first day, last day or None for "and more")
 AGING_BUCKETS = ((1, 30), (31, 60), (61, 90), (91, None))
 _TOLERANCE = 0.005
@@ -83,6 +86,17 @@ class Debtor:
     amount: float
     per_currency: dict
     oldest_days: int
+
+
+@dataclass(frozen=True)
+class Effect:
+    """How the reminders of one level did: reminders and invoices, the share of the
+    invoices paid within each of ``PAID_WITHIN`` days (whole percent), the median days to pay."""
+
+    reminders: int
+    invoices: int
+    paid_within: dict
+    median_days: float | None
 
 
 # ---------------------------------------------------------------------------
@@ -339,3 +353,35 @@ def collected(payments: Iterable[tuple], first: date, last: date) -> tuple[float
             if reminded_before(day, reminder_days):
                 after_reminder += amount
     return total, after_reminder
+
+
+def effectiveness(rows: Iterable[tuple], within: Sequence[int] = PAID_WITHIN) -> dict:
+    """Per key (a level), how its reminded invoices were paid after the reminder.
+
+    ``rows``: ``(key, reminder id, days from the reminder to the full payment or
+    None when unpaid)``, one per invoice of each reminder.
+
+    >>> effect = effectiveness([("L1", 1, 3), ("L1", 1, None), ("L1", 2, 20), ("L2", 3, None)])
+    >>> effect["L1"]
+    Effect(reminders=2, invoices=3, paid_within={7: 33, 14: 33, 30: 67}, median_days=11.5)
+    >>> effect["L2"].median_days is None
+    True
+    """
+    grouped = {}
+    for key, reminder_id, days in rows:
+        reminders, paid_days = grouped.setdefault(key, (set(), []))
+        reminders.add(reminder_id)
+        paid_days.append(days)
+    result = {}
+    for key, (reminders, paid_days) in grouped.items():
+        paid = [days for days in paid_days if days is not None]
+        result[key] = Effect(
+            reminders=len(reminders),
+            invoices=len(paid_days),
+            paid_within={
+                limit: round(100 * sum(1 for days in paid if days <= limit) / len(paid_days))
+                for limit in within
+            },
+            median_days=median(paid) if paid else None,
+        )
+    return result

@@ -102,3 +102,23 @@ def test_collected_within_14_days_of_a_reminder(figures):
         (D(2026, 2, 10), 400.0, [D(2026, 2, 9)]),  # outside the week
     ]
     assert figures.collected(payments, D(2026, 2, 3), D(2026, 2, 9)) == (600.0, 100.0)
+
+
+def test_effectiveness_per_level(figures):
+    rows = [
+        ("first", 1, 0),  # paid the day of the reminder
+        ("first", 1, 7),
+        ("first", 2, 8),
+        ("first", 3, 31),
+        ("first", 3, None),
+        ("final", 4, None),
+    ]
+    effect = figures.effectiveness(rows)
+    assert effect["first"] == figures.Effect(
+        reminders=3,
+        invoices=5,
+        paid_within={7: 40, 14: 60, 30: 60},
+        median_days=7.5,
+    )
+    assert effect["final"].paid_within == {7: 0, 14: 0, 30: 0}
+    assert figures.effectiveness([]) == {}

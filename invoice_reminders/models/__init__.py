@@ -23,3 +23,4 @@ from . import invoice_reminder_level_fee
 from . import invoice_reminder_fee
 from . import invoice_reminder_action
 from . import invoice_reminder_owner_report
+from . import invoice_reminder_effectiveness

@@ -147,6 +147,7 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             "aging": figures.aging(items, report_date, rates),
             "week": self._week_reminders(company, first, last),
             "decisions": self._decisions(company, report_date, first, last, items),
+            "effect": self._effectiveness(company, report_date),
             "debtors": self._debtor_rows(company, debtors, currency_records, report_date),
             "links": {
                 "schedule": self._action_url(
@@ -157,6 +158,9 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
                 ),
                 "promises": self._action_url(
                     company, "invoice_reminders.invoice_reminder_promise_action"
+                ),
+                "effect": self._action_url(
+                    company, "invoice_reminders.invoice_reminder_effectiveness_action"
                 ),
             },
         }
@@ -526,6 +530,27 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             .union(*unpaid)
             .sorted(lambda digest: (digest.period, digest.partner_id.display_name or ""))
         )
+
+    @api.model
+    def _effectiveness(self, company, report_date):
+        """How the reminders of the last 8 weeks did, per level of the ladders."""
+        first = report_date - timedelta(weeks=figures.EFFECT_WEEKS)
+        self.env["invoice.reminder.effectiveness"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT level_id, digest_id, paid_days
+              FROM invoice_reminder_effectiveness
+             WHERE company_id = %s AND period >= %s AND period < %s AND level_id IS NOT NULL
+            """,
+            (company.id, first, report_date),
+        )
+        effect = figures.effectiveness(self.env.cr.fetchall())
+        levels = self.env["invoice.reminder.level"].browse(list(effect))
+        levels = levels.sorted(lambda lvl: (lvl.policy_id.id, lvl.sequence, lvl.id))
+        return {
+            "first": first,
+            "rows": [{"level": level, "effect": effect[level.id]} for level in levels],
+        }
 
     @api.model
     def _debtor_rows(self, company, debtors, currency_records, report_date):

@@ -212,6 +212,13 @@ class TestOwnerReport(ReminderRunCommon):
         self.monday(3)
         (report,) = self.tuesday(3)
         self.check_last_report(report, overdue_1, eur_in_usd)
+        self.check_effectiveness(
+            report,
+            {
+                self.invoices[self.customer]: date(2026, 2, 5),
+                self.invoices[self.late]: date(2026, 2, 19),
+            },
+        )
 
     def check_last_report(self, report, overdue_before, eur_in_usd):
         """The report of 02/24/2026, every figure against the hand computation."""
@@ -319,6 +326,55 @@ class TestOwnerReport(ReminderRunCommon):
                 ]
                 expected.append(" ".join(map(str, [level.name, len(of_level), *states])))
         self.assertEqual(self.texts(report, "owner-reminders-level"), expected)
+
+    def check_effectiveness(self, report, paid_on):
+        """The 8 weeks of reminders per level, against the reminders' lines and the payments."""
+        digests = self.env["invoice.reminder.digest"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("period", ">=", "2025-12-30"),
+                ("period", "<", "2026-02-24"),
+                ("state", "!=", "failed"),
+            ]
+        )
+        expected, pivot = [], {}
+        for level in self.levels:
+            of_level = digests.filtered(lambda d, level=level: d.level_id == level)
+            if not of_level:
+                continue
+            days = [
+                (paid_on[line.move_id] - line.period).days if line.move_id in paid_on else None
+                for line in of_level.invoice_line_ids
+            ]
+            paid = sorted(d for d in days if d is not None)
+            rates = [round(100 * len([d for d in paid if d <= n]) / len(days)) for n in (7, 14, 30)]
+            median = (
+                "–"
+                if not paid
+                else str(
+                    paid[len(paid) // 2]
+                    if len(paid) % 2
+                    else (paid[len(paid) // 2 - 1] + paid[len(paid) // 2]) / 2
+                )
+            )
+            expected.append(
+                f"{level.name} {len(of_level)} {len(days)} "
+                + " ".join(f"{rate}%" for rate in rates)
+                + f" {median}"
+            )
+            pivot[level] = (len(of_level), len(days), len([d for d in paid if d <= 14]))
+        self.assertEqual(self.texts(report, "owner-effect-level"), expected)
+        # the pivot of Reminder Effectiveness reads the same, for the owner's user
+        rows = (
+            self.env["invoice.reminder.effectiveness"]
+            .with_user(self.owner_user)
+            ._read_group(
+                [("period", ">=", "2025-12-30"), ("period", "<", "2026-02-24")],
+                ["level_id"],
+                ["reminder_count:sum", "invoice_count:sum", "paid_14:sum"],
+            )
+        )
+        self.assertEqual({level: tuple(values) for level, *values in rows}, pivot)
 
     def test_other_companies_short_report_and_failure(self):
         """Nothing overdue: a short report. One company failing stops no other."""
