@@ -116,6 +116,7 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         previous_dso = self._dso(company, previous_day, previous_items)
         debtors = figures.top_debtors(items, report_date, rates)
         currency_records = self._currencies(currencies)
+        decisions = self._decisions(company, report_date, first, last, items)
         cur = company.currency_id
         headline = [
             self._headline("overdue", overdue.company, previous_overdue.company, cur, bad_up=True),
@@ -146,9 +147,11 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             "headline": headline,
             "aging": figures.aging(items, report_date, rates),
             "week": self._week_reminders(company, first, last),
-            "decisions": self._decisions(company, report_date, first, last, items),
+            "decisions": decisions,
             "effect": self._effectiveness(company, report_date),
-            "debtors": self._debtor_rows(company, debtors, currency_records, report_date),
+            "debtors": self._debtor_rows(
+                company, debtors, currency_records, report_date, decisions
+            ),
             "links": {
                 "schedule": self._action_url(
                     company, "invoice_reminders.res_partner_reminder_schedule_action"
@@ -382,7 +385,6 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             by_level[level][state] += count
             by_level[level]["total"] += count
         levels = sorted(by_level, key=lambda lvl: (lvl.policy_id.id, lvl.sequence, lvl.id))
-        states = dict(Digest._fields["state"]._description_selection(self.env))
         Skip = self.env["invoice.reminder.run.skip"]
         reasons = dict(Skip._fields["reason"]._description_selection(self.env))
         skips = Skip._read_group(
@@ -411,7 +413,6 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
                 key: sum(row[key] for row in by_level.values())
                 for key in ("total", *DIGEST_STATES_COUNTED)
             },
-            "state_labels": states,
             "skipped": sorted(
                 (
                     {"reason": reasons.get(reason, reason), "count": count}
@@ -471,7 +472,11 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
                 for digest in self._final_level_unpaid(company, overdue_partners)
             ],
             "failed": [
-                {"record": digest, "url": self._record_url(company, digest)}
+                {
+                    "record": digest,
+                    "url": self._record_url(company, digest),
+                    "detail": (digest.error or "").strip().split("\n")[0],
+                }
                 for digest in Digest.search([*week, ("state", "=", "failed")])
             ],
         }
@@ -553,7 +558,7 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         }
 
     @api.model
-    def _debtor_rows(self, company, debtors, currency_records, report_date):
+    def _debtor_rows(self, company, debtors, currency_records, report_date, decisions):
         partner_ids = [debtor.partner_id for debtor in debtors]
         partners = self.env["res.partner"].browse(partner_ids)
         last = self._last_digests(company, partner_ids)
@@ -561,6 +566,7 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         states = dict(
             self.env["invoice.reminder.digest"]._fields["state"]._description_selection(self.env)
         )
+        disputed = {row["record"].commercial_partner_id.id for row in decisions["disputes"]}
         rows = []
         for debtor, partner in zip(debtors, partners, strict=True):
             digest = last.get(partner.id)
@@ -579,6 +585,7 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
                     "last_state": states.get(digest.state) if digest else "",
                     "paused_until": pause if pause and pause >= report_date else False,
                     "next": next_steps.get(partner.id),
+                    "disputed": partner.id in disputed,
                 }
             )
         return rows
