@@ -4,6 +4,21 @@ from odoo.tools import SQL
 MONEY_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 
 
+def _paid_within(days):
+    """1 when the invoice was fully paid within ``days`` days of the reminder (summed)."""
+    return fields.Integer(string=f"Paid within {days} Days", readonly=True)
+
+
+def _amount_paid_within(days):
+    """The amount reminded when the invoice was fully paid within ``days`` days."""
+    return fields.Monetary(
+        string=f"Amount Paid within {days} Days",
+        currency_field="company_currency_id",
+        readonly=True,
+        groups=MONEY_GROUPS,
+    )
+
+
 class InvoiceReminderEffectiveness(models.Model):
     """Each invoice of each reminder that went out, and whether and when it was paid after.
 
@@ -20,8 +35,8 @@ class InvoiceReminderEffectiveness(models.Model):
 
     company_id = fields.Many2one("res.company", readonly=True)
     period = fields.Date(string="Reminder Date", readonly=True)
-    policy_id = fields.Many2one("invoice.reminder.policy", string="Policy", readonly=True)
-    level_id = fields.Many2one("invoice.reminder.level", string="Level", readonly=True)
+    policy_id = fields.Many2one("invoice.reminder.policy", readonly=True)
+    level_id = fields.Many2one("invoice.reminder.level", readonly=True)
     template_id = fields.Many2one("mail.template", string="Email Template", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     digest_id = fields.Many2one("invoice.reminder.digest", string="Reminder", readonly=True)
@@ -49,27 +64,12 @@ class InvoiceReminderEffectiveness(models.Model):
         readonly=True,
         help="Days from the reminder to the full payment (average when grouped).",
     )
-    paid_7 = fields.Integer(string="Paid within 7 Days", readonly=True)
-    paid_14 = fields.Integer(string="Paid within 14 Days", readonly=True)
-    paid_30 = fields.Integer(string="Paid within 30 Days", readonly=True)
-    amount_paid_7 = fields.Monetary(
-        string="Amount Paid within 7 Days",
-        currency_field="company_currency_id",
-        readonly=True,
-        groups=MONEY_GROUPS,
-    )
-    amount_paid_14 = fields.Monetary(
-        string="Amount Paid within 14 Days",
-        currency_field="company_currency_id",
-        readonly=True,
-        groups=MONEY_GROUPS,
-    )
-    amount_paid_30 = fields.Monetary(
-        string="Amount Paid within 30 Days",
-        currency_field="company_currency_id",
-        readonly=True,
-        groups=MONEY_GROUPS,
-    )
+    paid_7 = _paid_within(7)
+    paid_14 = _paid_within(14)
+    paid_30 = _paid_within(30)
+    amount_paid_7 = _amount_paid_within(7)
+    amount_paid_14 = _amount_paid_within(14)
+    amount_paid_30 = _amount_paid_within(30)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)

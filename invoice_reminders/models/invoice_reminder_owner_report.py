@@ -102,8 +102,8 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         first, last = figures.week_of(report_date)
         prev_first, prev_last = figures.week_of(report_date, 1)
         previous_day = report_date - timedelta(days=figures.WEEK_DAYS)
-        items = self._open_items(company, report_date)
-        previous_items = self._open_items(company, previous_day)
+        items, receivable = self._open_items(company, report_date)
+        previous_items, previous_receivable = self._open_items(company, previous_day)
         currencies = {item.currency for item in items + previous_items}
         rates = self._rates(company, report_date, currencies)
         previous_rates = self._rates(company, previous_day, currencies)
@@ -112,8 +112,8 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         payments = self._payments(company, prev_first, last)
         collected = figures.collected(payments, first, last)
         previous_collected = figures.collected(payments, prev_first, prev_last)
-        dso = self._dso(company, report_date, items)
-        previous_dso = self._dso(company, previous_day, previous_items)
+        dso = self._dso(company, report_date, receivable)
+        previous_dso = self._dso(company, previous_day, previous_receivable)
         debtors = figures.top_debtors(items, report_date, rates)
         currency_records = self._currencies(currencies)
         decisions = self._decisions(company, report_date, first, last, items)
@@ -220,7 +220,9 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         """The customer invoices' open instalments at the start of ``day``.
 
         What each still owed then: its residual now plus what was reconciled
-        with it from ``day`` on, in its currency.
+        with it from ``day`` on, in its currency and in the company's.
+
+        :returns: ``(items, what they owed in company currency)``
         """
         self.env.cr.execute(
             """
@@ -229,13 +231,15 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
                        cur.name AS currency,
                        COALESCE(l.date_maturity, m.invoice_date_due, m.invoice_date) AS due,
                        l.amount_residual_currency + COALESCE(later.amount_currency, 0)
-                           AS residual
+                           AS residual,
+                       l.amount_residual + COALESCE(later.amount, 0) AS residual_company
                   FROM account_move m
                   JOIN account_move_line l
                     ON l.move_id = m.id AND l.display_type = 'payment_term'
                   JOIN res_currency cur ON cur.id = l.currency_id
              LEFT JOIN LATERAL (
-                        SELECT SUM(p.debit_amount_currency) AS amount_currency
+                        SELECT SUM(p.debit_amount_currency) AS amount_currency,
+                               SUM(p.amount) AS amount
                           FROM account_partial_reconcile p
                          WHERE p.debit_move_id = l.id AND p.max_date >= %(day)s
                        ) later ON TRUE
@@ -248,32 +252,9 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             """,
             {"company": company.id, "day": day},
         )
-        return [
-            figures.OpenItem(row[0], row[1], float(row[3]), row[2])
-            for row in self.env.cr.fetchall()
-        ]
-
-    @api.model
-    def _receivable_company(self, company, day):
-        """What the customer invoices owed at the start of ``day``, in company currency."""
-        self.env.cr.execute(
-            """
-            SELECT COALESCE(SUM(l.amount_residual + COALESCE(later.amount, 0)), 0)
-              FROM account_move m
-              JOIN account_move_line l ON l.move_id = m.id AND l.display_type = 'payment_term'
-         LEFT JOIN LATERAL (
-                    SELECT SUM(p.amount) AS amount
-                      FROM account_partial_reconcile p
-                     WHERE p.debit_move_id = l.id AND p.max_date >= %(day)s
-                   ) later ON TRUE
-             WHERE m.company_id = %(company)s
-               AND m.move_type = 'out_invoice'
-               AND m.state = 'posted'
-               AND m.invoice_date < %(day)s
-            """,
-            {"company": company.id, "day": day},
-        )
-        return float(self.env.cr.fetchone()[0])
+        rows = self.env.cr.fetchall()
+        items = [figures.OpenItem(row[0], row[1], float(row[3]), row[2]) for row in rows]
+        return items, sum(float(row[4]) for row in rows)
 
     @api.model
     def _sales_company(self, company, first, last):
@@ -292,14 +273,14 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         return float(self.env.cr.fetchone()[0])
 
     @api.model
-    def _dso(self, company, day, items):
+    def _dso(self, company, day, receivable):
         """Days sales outstanding at the start of ``day``, over the 90 days before."""
-        if not items:
+        if not receivable:
             return 0.0
         sales = self._sales_company(
             company, day - timedelta(days=figures.DSO_DAYS), day - timedelta(days=1)
         )
-        return figures.dso(self._receivable_company(company, day), sales)
+        return figures.dso(receivable, sales)
 
     @api.model
     def _payments(self, company, first, last):
