@@ -927,3 +927,30 @@ def late_charges(
         interest_days=interest_days if _decimal(annual_rate) else 0,
         days_overdue=max(days, int(days_charged or 0)) if _decimal(annual_rate) else 0,
     )
+
+
+# Characters XML 1.0 refuses (C0 controls but tab, newline and carriage return):
+# a vertical tab pasted from a spreadsheet into a customer's name, say.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value):
+    """``value`` with every string stripped of the characters XML cannot hold.
+
+    Walks dictionaries, lists and tuples; leaves everything else as it is.
+    A Word document is XML: such a character would make it impossible to build.
+
+    >>> xml_text("Acme\\x0bLtd")
+    'AcmeLtd'
+    >>> xml_text({"name": "A\\x00B", "lines": ["x\\x1fy", ("\\tz",)], "n": 3})
+    {'name': 'AB', 'lines': ['xy', ('\\tz',)], 'n': 3}
+    """
+    if isinstance(value, str):
+        return _XML_INVALID.sub("", value)
+    if isinstance(value, dict):
+        return {key: xml_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [xml_text(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(xml_text(item) for item in value)
+    return value

@@ -32,7 +32,7 @@ have_odoo() { [ -f "$ODOO_PATH/odoo-bin" ] && [ -d "$ODOO_PATH/odoo/addons/base"
 # without it, else install what is missing and start PostgreSQL.
 prepare_odoo_run() {
     if ! have_odoo; then
-        echo "Odoo 18.0 not found at ODOO_PATH=$ODOO_PATH (see README.rst)." >&2
+        echo "Odoo 18.0 not found at ODOO_PATH=$ODOO_PATH (see README.rst and doc/DEVELOPMENT.md)." >&2
         exit 1
     fi
     ensure_system_packages
@@ -91,10 +91,14 @@ start_postgres() {
     export PGHOST=127.0.0.1 PGUSER="$PGUSER_NAME"
 }
 
-# The virtualenv: Odoo's requirements plus this project, keyed by what it holds.
+# The virtualenv: Odoo's requirements plus this project's, keyed by what it holds.
+# The add-ons' Python dependencies come from requirements.txt (the manifests'
+# external_dependencies, as in OCA repositories; tests/test_packaging.py keeps the
+# two in step), the test and lint tools from test-requirements.txt.  The add-ons
+# themselves run from this checkout (it is on Odoo's addons path), not as wheels.
 ensure_venv() {
     local key
-    key=$( (echo venv-recipe-2 "$QUEUE_JOB_VERSION"; cat "$ROOT/setup.py"; [ -f "$ODOO_PATH/requirements.txt" ] && cat "$ODOO_PATH/requirements.txt") | sha1sum | cut -c1-12)
+    key=$( (echo venv-recipe-3 "$QUEUE_JOB_VERSION"; cat "$ROOT/requirements.txt" "$ROOT/test-requirements.txt"; [ -f "$ODOO_PATH/requirements.txt" ] && cat "$ODOO_PATH/requirements.txt") | sha1sum | cut -c1-12)
     VENV="${IR_VENV:-$STATE_DIR/venv-$key}"
     if [ ! -f "$VENV/.complete" ]; then
         log "Creating virtualenv $VENV"
@@ -107,11 +111,8 @@ ensure_venv() {
             sed -e 's/^cbor2==5\.4\.2/cbor2==5.4.6/' "$ODOO_PATH/requirements.txt" > "$STATE_DIR/odoo-requirements.txt"
             "$VENV/bin/pip" install -q --no-build-isolation -r "$STATE_DIR/odoo-requirements.txt"
         fi
-        log "Installing the dependencies of invoice_reminders and its test tools"
-        # The dependencies come from setup.py; the add-on itself runs from this
-        # checkout (it is on Odoo's addons path), so the wheel is removed again.
-        "$VENV/bin/pip" install -q "$ROOT[test]"
-        "$VENV/bin/pip" uninstall -q -y odoo-addon-invoice_reminders
+        log "Installing the dependencies of the add-ons and the test tools"
+        "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" -r "$ROOT/test-requirements.txt"
         log "Installing OCA's queue_job (for the invoice_reminders_queue bridge)"
         # Its wheel requires the "odoo" distribution, which Odoo's checkout is not:
         # --no-deps, and its one Python dependency (requests) comes with Odoo's.

@@ -46,7 +46,7 @@ set -e
 if ! have_odoo; then
     echo
     echo "!! Odoo 18.0 was not found at ODOO_PATH=$ODOO_PATH: the Odoo test suite was NOT run."
-    echo "!! Check out Odoo 18.0 there (see README.rst) or set ODOO_PATH."
+    echo "!! Check out Odoo 18.0 there (see README.rst and doc/DEVELOPMENT.md) or set ODOO_PATH."
     "$PYBIN" "$ROOT/scripts/check_log.py" --pytest-xml "$LOGDIR/pytest.xml" --no-odoo \
         --lint-rc "$lint_rc"
     if [ "${CI:-}" = "true" ]; then

@@ -5,6 +5,7 @@
 """
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,6 +40,35 @@ def load_rules(path=RULES_PATH, name=MODULE_NAME):
 def rules():
     """The ``rules`` module of ``invoice_reminders``."""
     return load_rules()
+
+
+ROOT = RULES_PATH.parent.parent
+ADDONS = ("invoice_reminders", "invoice_reminders_sms", "invoice_reminders_queue")
+
+
+def build_wheel(addon, out_dir):
+    """Build the wheel of ``addon`` the way OCA does (``pip wheel`` on its folder,
+    whose ``pyproject.toml`` names whool), into ``out_dir``; return its path.
+
+    ``--no-build-isolation``: whool comes from the virtualenv (test-requirements.txt),
+    so no package index is needed.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "-q", "-w", str(out_dir), str(ROOT / addon)],
+        check=True,
+        capture_output=True,
+    )
+    wheels = list(Path(out_dir).glob(f"odoo_addon_{addon}-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+@pytest.fixture(scope="session")
+def wheels(tmp_path_factory):
+    """The wheel of each add-on, built once: ``{addon: path}``."""
+    out = tmp_path_factory.mktemp("wheels")
+    return {addon: build_wheel(addon, out / addon) for addon in ADDONS}
 
 
 @pytest.fixture(scope="session")

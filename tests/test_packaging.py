@@ -1,57 +1,153 @@
-"""The wheel ``odoo-addon-invoice_reminders`` carries the whole module."""
+"""Each add-on is its own wheel ``odoo-addon-<name>``, built the way OCA builds its
+18.0 add-ons: a ``pyproject.toml`` in the add-on's folder names the whool build
+backend, and the name, version and dependencies come from the manifest."""
 
+import ast
 import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
+from conftest import ADDONS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    from pip._vendor import tomli as tomllib
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-q", "-w", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
+def _manifest(addon):
+    return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
+
+
+def _metadata(wheel_path):
+    wheel = zipfile.ZipFile(wheel_path)
+    name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+    return wheel.read(name).decode()
+
+
+def _requires(metadata):
+    return sorted(
+        line.split(":", 1)[1].strip()
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:")
     )
-    wheels = list(out.glob("odoo_addon_invoice_reminders-*.whl"))
-    assert len(wheels) == 1, wheels
-    return zipfile.ZipFile(wheels[0])
 
 
-def test_module_lands_in_odoo_addons_with_every_file(wheel):
-    names = set(wheel.namelist())
-    prefix = "odoo/addons/invoice_reminders/"
-    source = {
-        str(path.relative_to(ROOT / "invoice_reminders"))
-        for path in (ROOT / "invoice_reminders").rglob("*")
+def _shipped_files(addon):
+    """The add-on's files that a wheel carries: those under version control
+    (whool packs what ``git ls-files`` lists), or every file outside git."""
+    folder = ROOT / addon
+    listed = subprocess.run(
+        ["git", "ls-files", "."], cwd=folder, capture_output=True, text=True, check=False
+    )
+    if listed.returncode == 0 and listed.stdout.strip():
+        return {line for line in listed.stdout.splitlines() if (folder / line).is_file()}
+    return {
+        str(path.relative_to(folder))
+        for path in folder.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     }
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_each_add_on_is_built_by_whool(addon):
+    pyproject = tomllib.loads((ROOT / addon / "pyproject.toml").read_text())
+    assert pyproject["build-system"] == {
+        "requires": ["whool"],
+        "build-backend": "whool.buildapi",
+    }
+    # nothing else describes the package: no setup.py, no [project] table
+    assert "project" not in pyproject
+    assert not (ROOT / "setup.py").exists()
+    assert not (ROOT / addon / "setup.py").exists()
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_module_lands_in_odoo_addons_with_every_file(addon, wheels):
+    names = set(zipfile.ZipFile(wheels[addon]).namelist())
+    prefix = f"odoo/addons/{addon}/"
+    source = _shipped_files(addon) - {"pyproject.toml"}
     missing = {name for name in source if prefix + name not in names}
     assert not missing, f"files missing from the wheel: {sorted(missing)}"
     assert prefix + "__manifest__.py" in names
+    assert prefix + "README.rst" in names
+    assert prefix + "static/description/icon.png" in names
+    assert prefix + "static/description/index.html" in names
+    # one add-on a wheel, and no build file in it
+    others = [n for n in names if n.startswith("odoo/") and not n.startswith(prefix)]
+    assert not others, others
+    assert prefix + "pyproject.toml" not in names
+
+
+def test_the_core_wheel_carries_its_data(wheels):
+    names = set(zipfile.ZipFile(wheels["invoice_reminders"]).namelist())
+    prefix = "odoo/addons/invoice_reminders/"
     assert prefix + "data/mail_template_data.xml" in names
     assert prefix + "static/src/js/tours/invoice_reminders_tour.js" in names
 
 
-def test_wheel_declares_its_python_dependencies(wheel):
-    metadata_name = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
-    metadata = wheel.read(metadata_name).decode()
-    assert "Name: odoo-addon-invoice_reminders" in metadata
-    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+@pytest.mark.parametrize("addon", ADDONS)
+def test_name_and_version_come_from_the_manifest(addon, wheels):
+    metadata = _metadata(wheels[addon])
+    manifest = _manifest(addon)
+    assert f"Name: odoo-addon-{addon}\n" in metadata
+    version = next(
+        line.split(":", 1)[1].strip()
+        for line in metadata.splitlines()
+        if line.startswith("Version:")
+    )
+    # whool adds ".N", the count of commits to the add-on since its version changed
+    assert version == manifest["version"] or version.startswith(manifest["version"] + ".")
+    assert f"Summary: {manifest['summary']}" in metadata
+    assert "Classifier: Framework :: Odoo :: 18.0" in metadata
+    assert "Description-Content-Type: text/x-rst" in metadata
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_wheel_declares_the_manifests_dependencies(addon, wheels):
+    """Requires-Dist: Odoo 18.0, the wheels of the non-core add-ons it depends on,
+    and exactly the manifest's Python external_dependencies."""
+    requires = _requires(_metadata(wheels[addon]))
+    manifest = _manifest(addon)
+    python_deps = manifest.get("external_dependencies", {}).get("python", [])
+    assert "odoo==18.0.*" in requires
+    addon_requires = [r for r in requires if r.startswith("odoo-addon-")]
+    external = [r for r in requires if not r.startswith("odoo")]
+    assert external == sorted(python_deps)
+    non_core = [d for d in manifest["depends"] if d.startswith("invoice_reminders") or
+                d == "queue_job"]
+    assert sorted(r.split("=")[0].split(">")[0] for r in addon_requires) == sorted(
+        f"odoo-addon-{d}" for d in non_core
+    )
+
+
+def test_wheel_declares_its_python_dependencies(wheels):
+    requires = _requires(_metadata(wheels["invoice_reminders"]))
     assert any("pdfkit" in line and "extra" not in line for line in requires)
     assert any("python-docx" in line and "extra" not in line for line in requires)
 
 
-def test_manifest_matches_setup(wheel):
-    import ast
+@pytest.mark.parametrize("addon", ["invoice_reminders_sms", "invoice_reminders_queue"])
+def test_a_bridge_requires_the_core_wheel(addon, wheels):
+    assert "odoo-addon-invoice_reminders==18.0.*" in _requires(_metadata(wheels[addon]))
 
-    manifest = ast.literal_eval((ROOT / "invoice_reminders" / "__manifest__.py").read_text())
+
+def test_manifest_matches_packaging():
+    manifest = _manifest("invoice_reminders")
     assert sorted(manifest["external_dependencies"]["python"]) == ["pdfkit", "python-docx"]
-    assert manifest["version"].startswith("18.0.")
-    assert manifest["license"] == "LGPL-3"
+    for addon in ADDONS:
+        manifest = _manifest(addon)
+        assert manifest["version"].startswith("18.0.")
+        assert manifest["license"] == "LGPL-3"
+
+
+def test_requirements_txt_lists_the_manifests_external_dependencies():
+    """requirements.txt (what scripts/common.sh installs) is the union of the
+    manifests' Python external_dependencies, as OCA generates it."""
+    expected = sorted(
+        {dep for addon in ADDONS
+         for dep in _manifest(addon).get("external_dependencies", {}).get("python", [])}
+    )
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    listed = sorted(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    assert listed == expected

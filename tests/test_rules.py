@@ -218,12 +218,64 @@ def test_no_due_date_falls_back_on_invoice_date(rules):
     )
 
 
-def test_days_after_due_boundaries(rules):
-    assert reason(rules, due_date=TODAY - timedelta(days=7), days_after_due=7) is None
-    assert reason(rules, due_date=TODAY - timedelta(days=6), days_after_due=7) == "not_due_yet"
-    # a negative delay reminds before the due date ("due soon")
-    assert reason(rules, due_date=TODAY + timedelta(days=3), days_after_due=-3) is None
-    assert reason(rules, due_date=TODAY + timedelta(days=4), days_after_due=-3) == "not_due_yet"
+@pytest.mark.parametrize(
+    ("days_after_due", "days_overdue", "expected"),
+    [
+        # included from the day the invoice is *days after due* days overdue, on
+        (7, 6, "not_due_yet"),  # the day before
+        (7, 7, None),  # the day itself
+        (7, 8, None),  # the day after
+        # 0 (or nothing): from the due date itself
+        (0, -1, "not_due_yet"),
+        (0, 0, None),
+        (0, 1, None),
+        (None, -1, "not_due_yet"),
+        (None, 0, None),
+        # a negative delay reminds before the due date ("due soon")
+        (-3, -4, "not_due_yet"),
+        (-3, -3, None),
+        (-3, -2, None),
+    ],
+)
+def test_days_after_due_boundaries(rules, days_after_due, days_overdue, expected):
+    due = TODAY - timedelta(days=days_overdue)
+    assert reason(rules, due_date=due, days_after_due=days_after_due) == expected
+
+
+@pytest.mark.parametrize(
+    ("stop_on", "total", "residual", "expected"),
+    [
+        # paid: what remains is half a cent or less
+        ("paid", 100.0, 0.01, None),  # a cent left
+        ("paid", 100.0, 0.005, "paid"),
+        ("paid", 100.0, 0.0, "paid"),
+        ("paid", 100.0, -0.01, "paid"),  # overpaid
+        # first payment: more than half a cent paid
+        ("partial", 100.0, 100.0 - 0.01, "partially_paid"),  # a cent paid
+        ("partial", 100.0, 100.0 - 0.005, None),  # half a cent: rounding noise
+        ("partial", 100.0, 100.0, None),
+        ("partial", 100.0, 100.01, None),  # more due than invoiced
+        # no total known: what remains is not taken for a partial payment
+        ("partial", 0.0, 0.5, None),
+        ("partial", None, 0.5, None),
+        ("partial", None, None, "paid"),
+    ],
+)
+def test_payment_stops_to_the_cent(rules, stop_on, total, residual, expected):
+    assert rules.payment_stop_reason(stop_on, "not_paid", total, residual) == expected
+    assert reason(rules, stop_on=stop_on, amount_total=total, amount_residual=residual) == (
+        expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "expected"), [("paused_until", "paused"), ("promised_until", "promised")]
+)
+@pytest.mark.parametrize(("offset", "held"), [(-1, True), (0, True), (1, False)])
+def test_pause_and_promise_hold_up_to_their_own_date(rules, field, expected, offset, held):
+    until = D(2026, 3, 20)
+    today = until + timedelta(days=offset)
+    assert reason(rules, today=today, **{field: until}) == (expected if held else None)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +289,10 @@ def test_days_after_due_boundaries(rules):
         (D(2024, 2, 29), 12, D(2025, 3, 1), "too_old"),
         (D(2025, 8, 31), 6, D(2026, 2, 28), None),
         (D(2025, 8, 31), 6, D(2026, 3, 1), "too_old"),
+        (D(2025, 8, 31), 6, D(2026, 2, 27), None),
         (D(2000, 1, 1), 0, D(2026, 3, 1), None),  # 0: never stop
+        (D(2000, 1, 1), None, D(2026, 3, 1), None),
+        (D(2000, 1, 1), -1, D(2026, 3, 1), None),
     ],
 )
 def test_stop_after_months(rules, due, months, today, expected):
@@ -324,9 +379,85 @@ def test_ladder_nothing_reached(rules):
 
 
 @pytest.mark.parametrize(
+    ("days", "last_level", "expected"),
+    [
+        # the first level: the day before, the day of and the day after its delay
+        (-1, None, None),
+        (0, None, 0),
+        (1, None, 0),
+        # each next level from its own day, one level at a time
+        (6, 0, 0),
+        (7, 0, 1),
+        (8, 0, 1),
+        (13, 1, 1),
+        (14, 1, 2),
+        (15, 1, 2),
+        # the last level repeats
+        (14, 2, 2),
+        (1000, 2, 2),
+    ],
+)
+def test_ladder_boundaries(rules, days, last_level, expected):
+    assert rules.ladder_level(days, [0, 7, 14], last_level) == expected
+
+
+@pytest.mark.parametrize(
+    ("level", "last_level", "levels", "expected"),
+    [
+        (None, None, 3, 0),  # never reminded: the first level
+        (0, None, 3, 0),
+        (None, 0, 3, 1),  # one level above the last reminder, whatever the days
+        (0, 0, 3, 1),
+        (2, 0, 3, 2),  # unless the days reached higher
+        (None, 1, 3, 2),  # up to the last level
+        (None, 2, 3, 2),  # which repeats
+        (0, 2, 3, 2),
+        (None, 5, 3, 2),  # a ladder shortened since: its last level
+        (None, 0, 1, 0),  # a ladder of one level
+    ],
+)
+def test_resumed_level_after_a_broken_promise(rules, level, last_level, levels, expected):
+    assert rules.resumed_level(level, last_level, levels) == expected
+
+
+PROMISE_DAY = D(2026, 3, 20)  # the promise's date, grace included
+
+
+@pytest.mark.parametrize(
+    ("paid", "on_its_date", "after_it"),
+    [
+        (0, "open", "broken"),
+        (499.99, "open", "broken"),  # a cent short
+        (500 - 0.005, "kept", "kept"),  # half a cent short: rounding noise
+        (500, "kept", "kept"),
+        (500.01, "kept", "kept"),
+    ],
+)
+@pytest.mark.parametrize(("offset", "passed"), [(-1, False), (0, False), (1, True)])
+def test_promise_outcome_on_its_date_and_to_the_cent(
+    rules, paid, on_its_date, after_it, offset, passed
+):
+    """Open up to and including its date, broken the day after; kept when paid in full."""
+    today = PROMISE_DAY + timedelta(days=offset)
+    expected = after_it if passed else on_its_date
+    assert rules.promise_outcome(today, PROMISE_DAY, 500, paid) == expected
+
+
+def test_a_promise_holds_reminders_exactly_while_it_is_open(rules):
+    for offset in (-1, 0, 1):
+        today = PROMISE_DAY + timedelta(days=offset)
+        held = reason(rules, today=today, promised_until=PROMISE_DAY) == "promised"
+        assert held is (rules.promise_outcome(today, PROMISE_DAY, 500, 0) == "open")
+
+
+@pytest.mark.parametrize(
     ("delays", "expected"),
     [
         ([7], None),
+        ([0], None),
+        ([-7], None),
+        ([-1, 0], None),
+        ([0, 0], "duplicate_delay"),
         ([-3, 0, 7, 21], None),
         ((0, 7, 14), None),
         ([], "no_levels"),
@@ -485,12 +616,13 @@ def test_slots_frame_every_moment(rules, schedule, weekday, hour):
 @pytest.mark.parametrize(
     ("schedule", "weekday", "hour", "message"),
     [
-        ("monthly", 0, 8, "schedule"),
-        ("", 0, 8, "schedule"),
-        ("weekly", 7, 8, "weekday"),
-        ("weekly", -1, 8, "weekday"),
-        ("daily", 0, 24, "hour"),
-        ("business_days", 0, -1, "hour"),
+        ("monthly", 0, 8, "unknown schedule"),
+        ("", 0, 8, "unknown schedule"),
+        # the rule's own messages, not datetime's ("hour must be in 0..23")
+        ("weekly", 7, 8, "weekday must be within"),
+        ("weekly", -1, 8, "weekday must be within"),
+        ("daily", 0, 24, "hour must be within"),
+        ("business_days", 0, -1, "hour must be within"),
     ],
 )
 def test_slot_arguments_are_checked(rules, schedule, weekday, hour, message):
@@ -500,6 +632,17 @@ def test_slot_arguments_are_checked(rules, schedule, weekday, hour, message):
         rules.next_slot(schedule, DT(2026, 11, 23, 9), weekday, hour)
     with pytest.raises(ValueError, match=message):
         rules.period_key(schedule, DT(2026, 11, 23, 9), "UTC", weekday, hour)
+
+
+def test_slot_defaults_are_a_new_policy_s(rules):
+    """Weekly on Monday at 8:00, as a new policy."""
+    wednesday = DT(2026, 11, 25, 12)
+    assert rules.last_slot("weekly", wednesday) == DT(2026, 11, 23, 8)
+    assert rules.next_slot("weekly", wednesday) == DT(2026, 11, 30, 8)
+    assert list(rules.upcoming_slots("weekly", DT(2026, 11, 30, 8), limit=2)) == [
+        DT(2026, 11, 30, 8),
+        DT(2026, 12, 7, 8),
+    ]
 
 
 def test_utc_local_conversions(rules):
@@ -707,7 +850,7 @@ def test_expand_filename_none_value_is_empty(rules):
     ("name", "expected"),
     [
         ("Deco/Addict", "Deco_Addict"),
-        ("a\\b:c*d?e\"f<g>h|i", "a_b_c_d_e_f_g_h_i"),
+        ('a\\b:c*d?e"f<g>h|i', "a_b_c_d_e_f_g_h_i"),
         ("tab\there\nnew", "tab here new"),
         ("  spaced   out  ", "spaced out"),
         ("..hidden.", "hidden"),
@@ -723,10 +866,11 @@ def test_sanitize_filename(rules, name, expected):
 
 
 def test_sanitize_filename_length(rules):
-    assert len(rules.sanitize_filename("x" * 500)) == rules.FILENAME_MAX_LENGTH
+    assert len(rules.sanitize_filename("x" * 500)) == 120
+    assert len(rules.sanitize_filename("x" * 120)) == 120
     assert rules.sanitize_filename("ab cd", max_length=3) == "ab"
     long_name = rules.expand_filename("{customer}", "docx", customer="y" * 500)
-    assert len(long_name) == rules.FILENAME_MAX_LENGTH
+    assert len(long_name) == 120
     assert long_name.endswith(".docx")
 
 

@@ -51,7 +51,8 @@ def test_upcoming_slots_weekly_and_business_days(rules):
     assert weekly == [DT(2026, 11, 30, 8), DT(2026, 12, 7, 8), DT(2026, 12, 14, 8)]
     business = list(rules.upcoming_slots("business_days", DT(2026, 11, 27, 8), 0, 8, limit=3))
     assert [slot.weekday() for slot in business] == [4, 0, 1]  # Friday, Monday, Tuesday
-    assert len(list(rules.upcoming_slots("daily", DT(2026, 1, 1, 8), limit=400))) == 400
+    # the forecast looks 400 slots ahead
+    assert len(list(rules.upcoming_slots("daily", DT(2026, 1, 1, 8)))) == 400
 
 
 # -- next reminder ------------------------------------------------------------
@@ -107,6 +108,14 @@ def test_next_reminder_gives_up_after_the_slots(rules):
     assert rules.next_reminder([], [7], None, **FACTS) is None
 
 
+@pytest.mark.parametrize(("days_ahead", "found"), [(399, True), (400, False)])
+def test_next_cadence_reminder_looks_400_days_ahead(rules, days_ahead, found):
+    # due 20 Nov, first level at 7 days: the first send is on 27 November
+    first = D(2026, 11, 27) - timedelta(days=days_ahead)
+    expected = (D(2026, 11, 27), 0) if found else None
+    assert rules.next_cadence_reminder("daily", first, None, [7], **FACTS) == expected
+
+
 def test_customer_next_reminder(rules):
     forecasts = [(D(2026, 12, 7), 0), None, (D(2026, 11, 30), 1), (D(2026, 11, 30), 2)]
     assert rules.customer_next_reminder(forecasts) == (D(2026, 11, 30), 2)
@@ -126,6 +135,13 @@ def test_customer_next_reminder(rules):
         (DT(2026, 11, 30, 8), 24, False, False),  # the run itself: too late
         (DT(2026, 11, 29, 9), 24, True, False),
         (DT(2026, 11, 29, 9), 0, False, False),  # no forewarning
+        (DT(2026, 11, 30, 8), 0, False, False),
+        (DT(2026, 11, 30, 7, 59), 0, False, False),
+        (DT(2026, 11, 29, 9), -24, False, False),
+        # one hour: the hour before the run
+        (DT(2026, 11, 30, 6, 59), 1, False, False),
+        (DT(2026, 11, 30, 7), 1, False, True),
+        (DT(2026, 11, 30, 7, 59), 1, False, True),
     ],
 )
 def test_forewarning_due(rules, now, hours, already, due):

@@ -118,8 +118,26 @@ class InvoiceReminderStatementController(http.Controller):
         methods=["GET"],
         website=False,
     )
+    def policy_preview_page(self, policy_id, **kwargs):
+        """The forewarning email's link: a page asking to compute the preview.
+
+        A GET changes nothing: computing a preview is a run's worth of work, so
+        it answers the page's POST only (with Odoo's CSRF token).
+        """
+        policy = self._readable("invoice.reminder.policy", policy_id)
+        return request.render(
+            "invoice_reminders.invoice_reminder_preview_confirm", {"policy": policy}
+        )
+
+    @http.route(
+        "/invoice_reminders/preview/<int:policy_id>",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=False,
+    )
     def policy_preview(self, policy_id, **kwargs):
-        """A fresh preview of the next run of a policy (the forewarning email links here)."""
+        """A fresh preview of the next run of a policy."""
         policy = self._readable("invoice.reminder.policy", policy_id)
         preview = request.env["invoice.reminder.preview"]._create_for(policy.company_id, policy)
         return request.redirect(

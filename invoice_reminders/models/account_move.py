@@ -2,7 +2,19 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from .. import rules
-from .res_partner import PAUSE_REASONS
+from .res_partner import PAUSE_REASONS, REMINDER_READ_GROUPS, check_reminder_write
+
+# The fields that steer an invoice's reminders (the others are computed or set by the run).
+STEERING_FIELDS = {
+    "reminder_included",
+    "reminder_disputed",
+    "reminder_dispute_note",
+    "reminder_pause_until",
+    "reminder_pause_reason",
+    "reminder_pause_note",
+    "reminder_cadence",
+    "reminder_cadence_stop",
+}
 
 
 class AccountMove(models.Model):
@@ -19,6 +31,7 @@ class AccountMove(models.Model):
         tracking=True,
         help="Include this invoice in payment reminders. Set from the customer's "
         "default when the invoice is created.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_manual = fields.Boolean(
         string="Reminders Set by Hand",
@@ -26,6 +39,7 @@ class AccountMove(models.Model):
         readonly=True,
         help="Someone switched this invoice's payment reminders on or off by hand: the "
         "activation wizard leaves it as it is unless asked otherwise.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_disputed = fields.Boolean(
         string="Disputed",
@@ -33,21 +47,28 @@ class AccountMove(models.Model):
         tracking=True,
         help="The customer disputes this invoice: it is kept out of payment reminders and "
         "statements until the dispute is resolved (unchecked).",
+        groups=REMINDER_READ_GROUPS,
     )
-    reminder_dispute_note = fields.Char(string="Dispute", copy=False, tracking=True)
+    reminder_dispute_note = fields.Char(
+        string="Dispute", copy=False, tracking=True, groups=REMINDER_READ_GROUPS
+    )
     reminder_pause_until = fields.Date(
         string="Reminders Paused Until",
         copy=False,
         tracking=True,
         help="This invoice is left out of payment reminders up to this day included.",
+        groups=REMINDER_READ_GROUPS,
     )
-    reminder_pause_reason = fields.Selection(PAUSE_REASONS, string="Pause Reason", copy=False)
-    reminder_pause_note = fields.Char(string="Pause Note", copy=False)
+    reminder_pause_reason = fields.Selection(
+        PAUSE_REASONS, string="Pause Reason", copy=False, groups=REMINDER_READ_GROUPS
+    )
+    reminder_pause_note = fields.Char(string="Pause Note", copy=False, groups=REMINDER_READ_GROUPS)
     reminder_thanked = fields.Boolean(
         string="Thanked",
         copy=False,
         readonly=True,
         help="The customer was thanked for paying this reminded invoice.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_cadence = fields.Selection(
         [
@@ -62,6 +83,7 @@ class AccountMove(models.Model):
         tracking=True,
         help="Remind this invoice alone, on its own cadence at the policy's hour, instead "
         "of in the customer's digest. Empty: it goes with the customer's digest.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_cadence_stop = fields.Selection(
         [(rules.STOP_PAID, "Until fully paid"), (rules.STOP_PARTIAL, "Until partly paid")],
@@ -69,6 +91,7 @@ class AccountMove(models.Model):
         default=rules.STOP_PAID,
         copy=False,
         help="The invoice's own cadence stops once it is fully paid, or at its first payment.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_promise_ids = fields.Many2many(
         "invoice.reminder.promise",
@@ -77,10 +100,12 @@ class AccountMove(models.Model):
         "promise_id",
         string="Promises to Pay",
         readonly=True,
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_partner_enabled = fields.Boolean(
         related="commercial_partner_id.reminder_enabled",
         string="Customer Receives Reminders",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_next_date = fields.Date(
         string="Next Reminder",
@@ -88,18 +113,21 @@ class AccountMove(models.Model):
         search="_search_reminder_next_date",
         help="When this invoice is next included in a payment reminder, as it stands "
         "today (empty: it will not be).",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_next_level_id = fields.Many2one(
         "invoice.reminder.level",
         string="Next Reminder Level",
         compute="_compute_reminder_forecast",
         search="_search_reminder_next_level_id",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_line_ids = fields.One2many(
         "invoice.reminder.digest.line",
         "move_id",
         string="Reminder History",
         help="Every payment reminder that included this invoice.",
+        groups=REMINDER_READ_GROUPS,
     )
 
     @api.depends("partner_id")
@@ -188,6 +216,8 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_reminder_write(self, vals, STEERING_FIELDS)
         if not self.env.context.get("invoice_reminder_activation"):
             for vals in vals_list:
                 if "reminder_included" in vals and vals.get("partner_id"):
@@ -198,6 +228,7 @@ class AccountMove(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_reminder_write(self, vals, STEERING_FIELDS)
         if "reminder_included" in vals and not self.env.context.get("invoice_reminder_activation"):
             vals = dict(vals, reminder_manual=True)
         return super().write(vals)

@@ -681,7 +681,6 @@ class InvoiceReminderRun(models.Model):
         partner_ids = list(candidates)
         recipients = self._recipients(partner_ids)
         credits = self._credits(partner_ids)
-        tokens = self._ensure_access_tokens(move_ids) if move_ids else {}
         base_url = self.company_id.get_base_url()
         pay_online = self.company_id._reminder_online_payment()
         currency_ids = {
@@ -694,9 +693,6 @@ class InvoiceReminderRun(models.Model):
             currencies[currency.id] = currency
 
         currency_ids_by_name = {currency.name: cid for cid, currency in currencies.items()}
-
-        def portal_url(move_id):
-            return f"{base_url}/my/invoices/{move_id}?access_token={tokens.get(move_id)}"
 
         plan = []
         for partner_id, entry in candidates.items():
@@ -771,10 +767,6 @@ class InvoiceReminderRun(models.Model):
                         "days_overdue": inv["days_overdue"],
                         "amount_residual": inv["amount_residual"],
                         "currency_id": inv["currency_id"],
-                        "access_url": portal_url(inv["id"]),
-                        # Odoo's own "Pay Now" link: the portal page, on its payment form
-                        "pay_url": pay_online
-                        and f"{portal_url(inv['id'])}&payment=True#portal_pay",
                     }
                 )
                 for inv, level in lines
@@ -824,9 +816,33 @@ class InvoiceReminderRun(models.Model):
                     "amounts": self._amounts_by_currency([inv for inv, _lvl in lines], currencies),
                 }
             )
+        self._plan_links(plan, levels, base_url, pay_online)
         # late fees and actions, in the plan so that the preview shows them
         self._plan_escalations(plan, today)
         return plan
+
+    def _plan_links(self, plan, levels, base_url, pay_online):
+        """Portal and Pay now links of the reminders sent at a level that shows them.
+
+        Portal tokens are created for those invoices only: none for a skipped
+        customer or a level without links.
+        """
+        with_links = set(levels.filtered("include_links").ids)
+        lines = [
+            command[2]
+            for entry in plan
+            if entry["digest"] and not entry["skip"] and entry["digest"]["level_id"] in with_links
+            for command in entry["digest"]["line_ids"]
+            if command[2]["kind"] == "invoice"
+        ]
+        if not lines:
+            return
+        tokens = self._ensure_access_tokens([vals["move_id"] for vals in lines])
+        for vals in lines:
+            url = f"{base_url}/my/invoices/{vals['move_id']}?access_token={tokens[vals['move_id']]}"
+            vals["access_url"] = url
+            # Odoo's own "Pay Now" link: the portal page, on its payment form
+            vals["pay_url"] = pay_online and f"{url}&payment=True#portal_pay"
 
     @api.model
     def _amounts_by_currency(self, invoices, currencies):
@@ -1013,7 +1029,9 @@ class InvoiceReminderRun(models.Model):
                 continue
             partner = Partner.browse(partner_id)
             rendered = template.with_context(
-                invoice_reminders_thanked_ids=move_ids
+                invoice_reminders_thanked_ids=move_ids,
+                # the invoices' company, not the cron user's
+                invoice_reminders_company_name=company.name,
             )._generate_template([partner_id], ["subject", "body_html"])[partner_id]
             self.env["mail.mail"].sudo().create(
                 {
@@ -1234,12 +1252,28 @@ class InvoiceReminderRun(models.Model):
 
     @api.model
     def _in_rolled_back_savepoint(self, function):
-        """Call ``function`` in a savepoint that is always rolled back."""
-        # closing() rolls the savepoint back, whether function() raised or not
-        with closing(self.env.cr.savepoint()):
-            function()
-        # the ORM cache still holds what the savepoint wrote
-        self.env.invalidate_all(flush=False)
+        """Call ``function`` in a savepoint that is always rolled back.
+
+        The surrounding transaction keeps its own pending work: its writes are
+        flushed first, and its pre-commit data (the chatter tracking of what it
+        changed, among others) are kept, where rolling back a flushing savepoint
+        would clear them.
+        """
+        self.env.flush_all()
+        precommit = self.env.cr.precommit.data
+        saved = {
+            key: dict(value) if isinstance(value, dict) else value
+            for key, value in precommit.items()
+        }
+        try:
+            # closing() rolls the savepoint back, whether function() raised or not
+            with closing(self.env.cr.savepoint(flush=False)):
+                function()
+        finally:
+            # drop what the simulation left: cache, pending updates and computations
+            self.env.transaction.clear()
+            precommit.clear()
+            precommit.update(saved)
 
     # ------------------------------------------------------------------
     # The owner's summary

@@ -253,6 +253,23 @@ class InvoiceReminderStatement(models.AbstractModel):
         }
 
     @api.model
+    def _partner_statement_moves(self, partner):
+        """The overdue invoices of ``partner`` in the current company, for a printed statement."""
+        today = fields.Date.context_today(self)
+        return self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                ("amount_residual", ">", 0),
+                ("invoice_date_due", "<", today),
+            ],
+            order="invoice_date_due, id",
+        )
+
+    @api.model
     def _prepare_partner_statement_data(
         self, partner, with_signature=False, with_links=True, pay_within_days=None
     ):
@@ -265,18 +282,7 @@ class InvoiceReminderStatement(models.AbstractModel):
         company = self.env.company
         today = fields.Date.context_today(self)
         pay_by = fields.Date.add(today, days=pay_within_days) if pay_within_days else None
-        moves = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "=", partner.id),
-                ("company_id", "=", company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-                ("amount_residual", ">", 0),
-                ("invoice_date_due", "<", today),
-            ],
-            order="invoice_date_due, id",
-        )
+        moves = self._partner_statement_moves(partner)
         invoices = [
             {
                 "name": move.name,
@@ -285,7 +291,7 @@ class InvoiceReminderStatement(models.AbstractModel):
                 "days_overdue": rules.days_overdue(today, move.invoice_date_due, move.invoice_date),
                 "amount": move.amount_residual,
                 "currency": move.currency_id,
-                "url": move.get_base_url() + move.get_portal_url() if with_links else "",
+                "url": self._partner_statement_url(move) if with_links else "",
             }
             for move in moves
         ]
@@ -382,6 +388,18 @@ class InvoiceReminderStatement(models.AbstractModel):
             data, level.attachment_name, report_format, self.env.company
         )
         return content, filename, STATEMENT_FORMATS[report_format]
+
+    @api.model
+    def _partner_statement_url(self, move):
+        """An invoice's portal link on a statement printed by a user.
+
+        Printing reads: the tokens are created beforehand by the print action
+        (res.partner._reminder_prepare_statement_links); an invoice without one
+        gets no link rather than a token written by a plain GET.
+        """
+        if not move.access_token:
+            return ""
+        return move.get_base_url() + move.get_portal_url()
 
     @api.model
     def _statement_filename(self, data, pattern, extension, company=None):
@@ -502,7 +520,8 @@ class InvoiceReminderStatement(models.AbstractModel):
         if docx is None:
             raise UserError(_("The Python library python-docx is not installed."))
         try:
-            return self._build_docx(data)
+            # Word is XML: characters it cannot hold (control characters) are dropped
+            return self._build_docx(rules.xml_text(data))
         except Exception as error:  # e.g. an image format Word refuses
             _logger.info("Statement Word document not built: %s", error)
             raise UserError(

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from .. import rules
 from .invoice_reminder_digest import DIGEST_STATES
@@ -13,6 +13,45 @@ PAUSE_REASONS = [
     ("other", "Other"),
 ]
 
+# Who reads the reminder fields of customers and invoices: what Odoo itself
+# allows for a customer's receivables (res.partner.credit / debit).
+REMINDER_READ_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+# Who changes them: invoicing users (auditors read only).
+REMINDER_WRITE_GROUP = "account.group_account_invoice"
+
+
+def check_reminder_write(records, vals, fnames):
+    """Refuse a change of the reminder fields ``fnames`` by a user who may not make it.
+
+    Field groups let auditors through, and a model's own rights let anyone who may
+    edit a contact or an invoice through: this check sits in ``create`` and
+    ``write``, whatever view or RPC call the values come from.
+    """
+    touched = sorted(fnames & vals.keys())
+    env = records.env
+    if touched and not env.su and not env.user.has_group(REMINDER_WRITE_GROUP):
+        raise AccessError(
+            env._(
+                "Only invoicing users can change payment reminder settings "
+                "(%(fields)s on %(model)s).",
+                fields=", ".join(records._fields[name].string for name in touched),
+                model=env["ir.model"]._get(records._name).name,
+            )
+        )
+
+
+# The fields that steer a customer's reminders (the others are computed or set by the run).
+STEERING_FIELDS = {
+    "reminder_enabled",
+    "reminder_default",
+    "reminder_policy_id",
+    "reminder_pause_until",
+    "reminder_pause_reason",
+    "reminder_pause_note",
+    "reminder_cc",
+    "reminder_thanks_date",
+}
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -22,48 +61,61 @@ class ResPartner(models.Model):
         default=True,
         help="Master switch: when unchecked, this customer never receives a payment "
         "reminder, whatever its invoices say.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_default = fields.Boolean(
         string="Include New Invoices",
         default=True,
         help="Whether new invoices of this customer are included in payment reminders.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_policy_id = fields.Many2one(
         "invoice.reminder.policy",
         check_company=True,
         help="This customer's own reminder ladder. When empty, the policy of its tags "
         "applies, else the company's default policy.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_pause_until = fields.Date(
         string="Reminders Paused Until",
         help="No payment reminder until this day included; they resume on their own the "
         "day after, at the level where they stopped.",
+        groups=REMINDER_READ_GROUPS,
     )
-    reminder_pause_reason = fields.Selection(PAUSE_REASONS, string="Pause Reason")
-    reminder_pause_note = fields.Char(string="Pause Note")
+    reminder_pause_reason = fields.Selection(
+        PAUSE_REASONS, string="Pause Reason", groups=REMINDER_READ_GROUPS
+    )
+    reminder_pause_note = fields.Char(string="Pause Note", groups=REMINDER_READ_GROUPS)
     reminder_paused = fields.Boolean(
         string="Reminders Paused",
         compute="_compute_reminder_paused",
         search="_search_reminder_paused",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_thanks_date = fields.Date(
         string="Last Thank-You",
         readonly=True,
         copy=False,
         help="When this customer was last thanked for paying reminded invoices.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_last_digest_id = fields.Many2one(
         "invoice.reminder.digest",
         string="Last Reminder",
         compute="_compute_reminder_last_digest_id",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_last_state = fields.Selection(
-        DIGEST_STATES, string="Last Reminder Status", compute="_compute_reminder_last_digest_id"
+        DIGEST_STATES,
+        string="Last Reminder Status",
+        compute="_compute_reminder_last_digest_id",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_has_overdue = fields.Boolean(
         string="Has Overdue Invoices",
         compute="_compute_reminder_has_overdue",
         search="_search_reminder_has_overdue",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_next_date = fields.Date(
         string="Next Reminder",
@@ -71,28 +123,33 @@ class ResPartner(models.Model):
         search="_search_reminder_next_date",
         help="When this customer receives its next payment reminder, as its invoices "
         "stand today (empty: none planned).",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_next_level_id = fields.Many2one(
         "invoice.reminder.level",
         string="Next Reminder Level",
         compute="_compute_reminder_forecast",
         search="_search_reminder_next_level_id",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_overdue_display = fields.Char(
         string="Overdue",
         compute="_compute_reminder_forecast",
         help="Amount past due per currency.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_address_warning = fields.Boolean(
         string="No Reminder Address",
         compute="_compute_reminder_forecast",
         search="_search_reminder_address_warning",
         help="Reminders are on but no valid email address receives them: this customer is skipped.",
+        groups=REMINDER_READ_GROUPS,
     )
     reminder_cc = fields.Char(
         string="Reminder CC",
         help="Extra email addresses, separated by commas, that receive a copy of every "
         "payment reminder sent to this customer.",
+        groups=REMINDER_READ_GROUPS,
     )
 
     @api.constrains("reminder_policy_id", "company_id")
@@ -110,6 +167,16 @@ class ResPartner(models.Model):
                         company=partner.company_id.name,
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_reminder_write(self, vals, STEERING_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_reminder_write(self, vals, STEERING_FIELDS)
+        return super().write(vals)
 
     @api.model
     def _commercial_fields(self):
@@ -236,6 +303,19 @@ class ResPartner(models.Model):
         if (operator == "=") != bool(value):
             return ["!", "&", *domain]
         return domain
+
+    def _reminder_prepare_statement_links(self):
+        """Portal tokens of the invoices a printed statement links to (the print action)."""
+        self.ensure_one()
+        self.check_access("read")
+        statement = self.env["invoice.reminder.statement"]
+        partner = self.commercial_partner_id
+        policy = partner.reminder_policy_id or self.env.company.reminder_policy_id
+        level = policy._levels_sorted()[:1] if policy else self.env["invoice.reminder.level"]
+        if level and not level.include_links:
+            return
+        for move in statement._partner_statement_moves(partner):
+            move._portal_ensure_token()
 
     def action_reminder_send_test(self):
         """Send this customer's next reminder to the user's own address, as a test."""

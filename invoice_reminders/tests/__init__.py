@@ -14,4 +14,5 @@ from . import test_collections
 from . import test_languages
 from . import test_escalation
 from . import test_reminder_email
+from . import test_security
 from . import test_owner_report

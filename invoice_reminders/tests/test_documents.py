@@ -355,6 +355,8 @@ class TestStatementDocuments(StatementCommon):
         for include_links in (True, False):
             self.policy._levels_sorted()[0].include_links = include_links
             with freeze_time(MONDAY), patch.object(type(Statement), "_render_statement", render):
+                # the print action prepares the portal tokens, the print reads them
+                self.customer._reminder_prepare_statement_links()
                 Statement._render_partner_statement(self.customer, "pdf")
             url = rendered[-1]["invoices"][0]["url"]
             self.assertEqual(f"/my/invoices/{overdue.id}" in url, include_links)

@@ -66,14 +66,23 @@ class InvoiceReminderActivation(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        if "invoice_line_ids" in fields_list:
+        if "invoice_line_ids" in fields_list or "customer_line_ids" in fields_list:
+            # the lines list a company's debtors: managers of that company only
             company = self.env["res.company"].browse(
                 values.get("company_id") or self.env.company.id
             )
+            self._check_manager(company)
             invoice_vals, customer_vals = self._prepare_line_vals(company)
             values["invoice_line_ids"] = [Command.create(vals) for vals in invoice_vals]
             values["customer_line_ids"] = [Command.create(vals) for vals in customer_vals]
         return values
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        for wizard in wizards:
+            wizard._check_manager(wizard.company_id)
+        return wizards
 
     @api.model
     def _prepare_line_vals(self, company):
@@ -142,9 +151,20 @@ class InvoiceReminderActivation(models.TransientModel):
     # Actions
     # ------------------------------------------------------------------
 
-    def _check_manager(self):
-        if not self.env.su and not self.env.user.has_group("account.group_account_manager"):
-            raise AccessError(_("Only accounting managers can activate payment reminders."))
+    @api.model
+    def _check_manager(self, company=None):
+        """Refuse anyone but an accounting manager allowed in ``company``."""
+        company = company or self.company_id
+        user = self.env.user
+        if self.env.su:
+            return
+        if not user.has_group("account.group_account_manager") or company not in (user.company_ids):
+            raise AccessError(
+                _(
+                    "Only accounting managers of %(company)s can activate its payment reminders.",
+                    company=company.name,
+                )
+            )
 
     def _check_selection(self):
         self.ensure_one()
@@ -157,16 +177,28 @@ class InvoiceReminderActivation(models.TransientModel):
             )
 
     def _apply(self):
-        """Include the selected invoices, exclude the others, switch reminders on."""
-        selected = self.invoice_line_ids.filtered("selected").move_id
-        unselected = self.invoice_line_ids.move_id - selected
-        Move = self.env["account.move"].sudo().with_context(invoice_reminder_activation=True)
+        """Include the selected invoices, exclude the others, switch reminders on.
+
+        Only the open invoices the wizard lists itself are written, whatever
+        lines were sent to it: an invoice of another company, a vendor bill or a
+        paid invoice in a line is ignored.
+        """
+        self._check_manager()
+        invoice_vals, _customer_vals = self._prepare_line_vals(self.company_id)
+        listed = {vals["move_id"] for vals in invoice_vals}
+        lines = self.invoice_line_ids.filtered(lambda line: line.move_id.id in listed)
+        selected = lines.filtered("selected").move_id
+        unselected = lines.move_id - selected
+        # the manager's own rights suffice to write the invoices of their company
+        Move = self.env["account.move"].with_context(invoice_reminder_activation=True)
         Move.browse(selected.ids).write({"reminder_included": True})
         if not self.include_manual:
             # invoices switched off by hand stay as they were
             unselected = unselected.filtered(lambda move: not move.reminder_manual)
         Move.browse(unselected.ids).write({"reminder_included": False})
         if not self.company_id.reminder_enabled:
+            # an accounting manager may not write companies (Administration rights):
+            # the one switch of the company checked above
             self.company_id.sudo().reminder_enabled = True
 
     def action_preview(self):

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class InvoiceReminderActivationInvoice(models.TransientModel):
@@ -59,3 +60,17 @@ class InvoiceReminderActivationInvoice(models.TransientModel):
             else:
                 # invoice by invoice: the user's ticks stay as they are
                 line.selected = line.selected
+
+    @api.constrains("move_id", "wizard_id")
+    def _check_move_id(self):
+        for line in self:
+            move = line.move_id
+            if move.move_type != "out_invoice" or move.company_id != line.wizard_id.company_id:
+                raise ValidationError(
+                    _(
+                        "%(invoice)s is not a customer invoice of %(company)s: payment "
+                        "reminders of that company cannot include it.",
+                        invoice=move.display_name,
+                        company=line.wizard_id.company_id.name,
+                    )
+                )

@@ -1,9 +1,9 @@
 import base64
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import Command, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .. import rules
 
@@ -63,6 +63,38 @@ class InvoiceReminderTestSend(models.TransientModel):
             },
         }
 
+    def _check_recipient(self):
+        """A test goes to an internal user's address; managers may send it anywhere."""
+        if self.env.su or self.env.user.has_group("account.group_account_manager"):
+            return
+        internal = self.env["res.users"].search_count(
+            [("share", "=", False), ("email", "=ilike", self.email_to.strip())], limit=1
+        )
+        if not internal:
+            raise AccessError(
+                _(
+                    "A test reminder carries the customer's invoices and links: it can only "
+                    "be sent to the address of a user of this database, not to %(address)s. "
+                    "Ask an accounting manager to send it elsewhere.",
+                    address=self.email_to,
+                )
+            )
+
+    def _log_on_customer(self, partner, entry):
+        """Note on the customer's chatter who sent which test reminder to whom."""
+        attachments = entry.get("attachment_names") or []
+        text = _(
+            "Test reminder (%(level)s, %(count)s invoice(s)) sent by %(user)s to %(address)s; "
+            "attachments: %(attachments)s. The customer received nothing.",
+            level=self.env["invoice.reminder.level"].browse(entry["digest"]["level_id"]).name,
+            count=entry["digest"]["invoice_count"],
+            user=self.env.user.name,
+            address=self.email_to,
+            attachments=", ".join(attachments) or _("none"),
+        )
+        # a note, whoever may send the test, even without the right to edit the contact
+        partner._message_log(body=escape(text), author_id=self.env.user.partner_id.id)
+
     def action_send(self):
         """Build the customer's next reminder and send it to ``email_to`` only."""
         self.ensure_one()
@@ -74,7 +106,12 @@ class InvoiceReminderTestSend(models.TransientModel):
                     address=self.email_to or "",
                 )
             )
+        self._check_recipient()
         partner = self.partner_id.commercial_partner_id
+        # the customer and the policy must be the user's to read before the run's
+        # own code builds the reminder (as superuser, as the run does)
+        partner.check_access("read")
+        self.policy_id.check_access("read")
         Run = self.env["invoice.reminder.run"].sudo()
         send_at, _period, entries = Run._simulate_next_run(
             self.policy_id, partner_ids=[partner.id], attachments=True
@@ -127,6 +164,7 @@ class InvoiceReminderTestSend(models.TransientModel):
                 "headers": repr({"X-Invoice-Reminders-Test": "1"}),
             }
         )
+        self._log_on_customer(partner, entry)
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return {
             "type": "ir.actions.client",
