@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from lxml import html as lxml_html
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -432,3 +433,19 @@ class TestOwnerReport(ReminderRunCommon):
         (note,) = self.texts(report, "owner-partial")
         self.assertIn("no exchange rate at that date for CHF", note)
         self.assertIn("Overdue in CHF", " ".join(self.texts(report, "owner-overdue-currency")))
+
+    def test_effectiveness_rights(self):
+        """Reminder Effectiveness: read by accounting users of the company only."""
+        self.monday(0)
+        Effect = self.env["invoice.reminder.effectiveness"]
+        self.assertTrue(Effect.with_user(self.owner_user).search_count([]))
+        auditor = self.make_user("auditor_user", "account.group_account_readonly")
+        self.assertEqual(Effect.with_user(auditor).search_count([]), Effect.search_count([]))
+        other = self.env["res.company"].create({"name": "Other Co"})
+        outsider = self.make_user("other_billing", "account.group_account_invoice", company=other)
+        self.assertFalse(Effect.with_user(outsider).search_count([]), "another company's")
+        contacts = self.make_user("contacts_only", "base.group_partner_manager")
+        with self.assertRaises(AccessError):
+            Effect.with_user(contacts).search_count([])
+        with self.assertRaises(AccessError):
+            Effect.with_user(self.owner_user).create({})
