@@ -27,3 +27,5 @@ from . import ir_actions_report
 from . import invoice_reminder_level_fee
 from . import invoice_reminder_fee
 from . import invoice_reminder_action
+from . import invoice_reminder_owner_report
+from . import invoice_reminder_effectiveness

@@ -572,6 +572,8 @@ class InvoiceReminderRun(models.Model):
 
     def _send_summary(self):
         self.ensure_one()
+        if not self.company_id.reminder_summary_mail:
+            return  # the company reads it on the run and gets the weekly report
         template = self.env.ref("invoice_reminders.mail_template_reminder_summary")
         rendered = template._generate_template(self.ids, ["subject", "body_html", "email_from"])[
             self.id

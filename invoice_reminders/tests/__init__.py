@@ -16,3 +16,4 @@ from . import test_languages
 from . import test_escalation
 from . import test_reminder_email
 from . import test_security
+from . import test_owner_report
