@@ -95,6 +95,38 @@ class InvoiceReminderTestSend(models.TransientModel):
         # a note, whoever may send the test, even without the right to edit the contact
         partner._message_log(body=escape(text), author_id=self.env.user.partner_id.id)
 
+    def _queue_test_mail(self, partner, entry):
+        """Queue the built reminder, with its documents, to ``email_to`` only."""
+        mail = entry.mail
+        banner = self.env["ir.qweb"]._render(
+            "invoice_reminders.invoice_reminder_test_banner",
+            {"customer": partner.display_name, "recipients": entry.digest["email_to"]},
+        )
+        company = self.policy_id.company_id
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": name,
+                    "datas": base64.b64encode(raw),
+                    "mimetype": mimetype,
+                    "res_model": "mail.mail",
+                }
+                for name, raw, mimetype in entry.files
+            ]
+        )
+        self.env["mail.mail"].sudo().create(
+            {
+                "subject": _("[TEST] %(subject)s", subject=mail["subject"]),
+                "body_html": Markup(banner) + Markup(mail["body_html"] or ""),
+                "email_from": mail["email_from"],
+                "email_to": self.email_to,
+                "auto_delete": False,
+                "mail_server_id": company.reminder_mail_server_id.id or False,
+                "attachment_ids": [Command.set(attachments.ids)],
+                "headers": repr({"X-Invoice-Reminders-Test": "1"}),
+            }
+        )
+
     def action_send(self):
         """Build the customer's next reminder and send it to ``email_to`` only."""
         self.ensure_one()
@@ -135,35 +167,7 @@ class InvoiceReminderTestSend(models.TransientModel):
             )
         if entry.mail.get("error"):
             raise UserError(entry.mail["error"])
-        mail = entry.mail
-        banner = self.env["ir.qweb"]._render(
-            "invoice_reminders.invoice_reminder_test_banner",
-            {"customer": partner.display_name, "recipients": entry.digest["email_to"]},
-        )
-        company = self.policy_id.company_id
-        attachments = self.env["ir.attachment"].create(
-            [
-                {
-                    "name": name,
-                    "datas": base64.b64encode(raw),
-                    "mimetype": mimetype,
-                    "res_model": "mail.mail",
-                }
-                for name, raw, mimetype in entry.files
-            ]
-        )
-        self.env["mail.mail"].sudo().create(
-            {
-                "subject": _("[TEST] %(subject)s", subject=mail["subject"]),
-                "body_html": Markup(banner) + Markup(mail["body_html"] or ""),
-                "email_from": mail["email_from"],
-                "email_to": self.email_to,
-                "auto_delete": False,
-                "mail_server_id": company.reminder_mail_server_id.id or False,
-                "attachment_ids": [Command.set(attachments.ids)],
-                "headers": repr({"X-Invoice-Reminders-Test": "1"}),
-            }
-        )
+        self._queue_test_mail(partner, entry)
         self._log_on_customer(partner, entry)
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return {
