@@ -1,4 +1,4 @@
-"""Unit tests of the forward-looking rules of ``rules.py``: activation,
+"""Unit tests of the forward-looking rules of ``rules/``: activation,
 next reminder, forewarning, filters (no Odoo)."""
 
 from datetime import date, datetime, timedelta
