@@ -49,6 +49,27 @@ def load_rules(path=RULES_PATH, name=MODULE_NAME):
     return module
 
 
+def invoice_facts(**changes):
+    """The keyword arguments of ``rules.ineligibility_reason`` for an open invoice
+    of 100 that may be reminded (dates given by the test), with ``changes``."""
+    return {
+        "move_type": "out_invoice",
+        "state": "posted",
+        "payment_state": "not_paid",
+        "amount_total": 100.0,
+        "amount_residual": 100.0,
+        "included": True,
+        "partner_enabled": True,
+        "company_enabled": True,
+        "due_date": None,
+        "invoice_date": None,
+        "days_after_due": 0,
+        "stop_after_months": 12,
+        "stop_on": "paid",
+        **changes,
+    }
+
+
 @pytest.fixture(scope="session")
 def rules():
     """The ``rules`` package of ``invoice_reminders``: every rule, whatever its module."""

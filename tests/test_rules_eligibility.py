@@ -4,6 +4,7 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from conftest import invoice_facts
 
 D = date
 DT = datetime
@@ -61,21 +62,7 @@ def test_days_overdue(rules):
 # ---------------------------------------------------------------------------
 
 TODAY = D(2026, 3, 10)
-ELIGIBLE = {
-    "move_type": "out_invoice",
-    "state": "posted",
-    "payment_state": "not_paid",
-    "amount_total": 100.0,
-    "amount_residual": 100.0,
-    "included": True,
-    "partner_enabled": True,
-    "company_enabled": True,
-    "due_date": D(2026, 3, 1),
-    "invoice_date": D(2026, 2, 1),
-    "days_after_due": 0,
-    "stop_after_months": 12,
-    "stop_on": "paid",
-}
+ELIGIBLE = invoice_facts(due_date=D(2026, 3, 1), invoice_date=D(2026, 2, 1))
 
 
 def reason(rules, today=TODAY, **changes):

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from itertools import pairwise
 
 import pytest
+from conftest import invoice_facts
 
 D = date
 DT = datetime
@@ -155,21 +156,9 @@ def test_check_levels(rules, delays, expected):
 # Per-invoice cadence
 # ---------------------------------------------------------------------------
 
-CADENCE_FACTS = {
-    "move_type": "out_invoice",
-    "state": "posted",
-    "payment_state": "not_paid",
-    "amount_total": 100,
-    "amount_residual": 100,
-    "included": True,
-    "partner_enabled": True,
-    "company_enabled": True,
-    "due_date": D(2026, 11, 20),
-    "invoice_date": None,
-    "days_after_due": 0,
-    "stop_after_months": 12,
-    "stop_on": "paid",
-}
+CADENCE_FACTS = invoice_facts(
+    due_date=D(2026, 11, 20), invoice_date=None, amount_total=100, amount_residual=100
+)
 
 
 @pytest.mark.parametrize(
