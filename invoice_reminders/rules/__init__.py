@@ -15,8 +15,7 @@ surface: ``from .. import rules`` then ``rules.ladder_level(...)``.
 - ``text``: e-mail addresses, attachment file names, text safe for XML
 """
 
-# New rules go in the module of their concern (a new concern: a new module), and
-# their public names are re-exported below and listed in __all__.
+# New rules: in rules/<concern>.py (a new concern: a new module), re-exported here and in __all__.
 
 from .amounts import (
     DAYS_PER_YEAR,

@@ -41,14 +41,8 @@ def is_valid_email(address: str) -> bool:
 
 
 DEFAULT_ATTACHMENT_NAME = "Statement {customer} {date}"
-
-
 FILENAME_MAX_LENGTH = 120
-
-
 _PLACEHOLDER_RE = re.compile(r"\{(\w+)\}")
-
-
 _FILENAME_UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
