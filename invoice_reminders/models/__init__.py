@@ -16,6 +16,7 @@ from . import invoice_reminder_statement
 from . import invoice_reminder_digest
 from . import invoice_reminder_digest_line
 from . import mail_mail
+from . import mail_message
 from . import mail_template
 from . import mail_thread
 from . import ir_module_module

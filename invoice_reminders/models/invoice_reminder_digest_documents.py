@@ -459,6 +459,11 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
         by *Send now* or with the next period's reminder.
         """
         self.ensure_one()
+        level = self.level_id
+        wanted = (level.attach_invoice_pdf, level.attach_statement_pdf, level.attach_statement_docx)
+        if not any(wanted):
+            # nothing to build, nothing to fail: no savepoint (a flush and two queries)
+            return self.env["ir.attachment"]
         try:
             with self.env.cr.savepoint():
                 stored, vals_list = self._prepare_attachment_vals_list(prerendered)

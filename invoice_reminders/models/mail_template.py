@@ -1,8 +1,13 @@
+import datetime
+
+import babel.core
+import babel.dates
 from lxml import html
 from markupsafe import Markup
 
 from odoo import api, models
 from odoo.tools import safe_eval
+from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
 
 
 class MailTemplate(models.Model):
@@ -29,6 +34,7 @@ class MailTemplate(models.Model):
                 template_src, model, res_ids, add_context=add_context, options=options
             )
         variables = self._render_eval_context()
+        variables.update(self._reminder_formatters(variables))
         if add_context:
             variables.update(**add_context)
         render_options = dict(options or {})
@@ -57,3 +63,56 @@ class MailTemplate(models.Model):
                 template_src, model, res_ids, add_context=add_context, options=options
             )
         return results
+
+    @api.model
+    def _reminder_formatters(self, variables):
+        """``format_date`` and ``format_amount`` of the rendering context, the
+        language and its formats resolved once per rendering (a batch in one
+        language) instead of once per date or amount formatted.
+
+        The same output as ``mail.render.mixin``'s: a date (not a datetime, nor
+        a string) and an amount are formatted here as Odoo's ``format_date``
+        and ``format_amount`` do, with the language they would look up; any
+        other value goes to Odoo's own function.
+        """
+        env = self.env
+        default_format_date = variables["format_date"]
+        langs = {}
+
+        def lang_of(lang_code):
+            if lang_code not in langs:
+                lang = get_lang(env, lang_code)
+                locale = babel_locale_parse(lang.code)
+                langs[lang_code] = (
+                    locale,
+                    posix_to_ldml(lang.date_format, locale=locale),
+                    env["res.lang"].browse(lang.id),
+                )
+            return langs[lang_code]
+
+        def format_date(date, date_format=False, lang_code=False):
+            if type(date) is not datetime.date:
+                return default_format_date(date, date_format, lang_code)
+            try:
+                locale, lang_format, _lang = lang_of(lang_code)
+                date_format = date_format or lang_format
+                return babel.dates.format_date(date, format=date_format, locale=locale)
+            except babel.core.UnknownLocaleError:
+                return date
+
+        def format_amount(amount, currency, lang_code=False):
+            # odoo.tools.misc.format_amount, the language looked up once
+            lang = lang_of(lang_code)[2]
+            formatted = (
+                lang.format(f"%.{currency.decimal_places}f", currency.round(amount), grouping=True)
+                .replace(r" ", "\N{NO-BREAK SPACE}")
+                .replace(r"-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
+            )
+            pre = post = ""
+            if currency.position == "before":
+                pre = "{symbol}\N{NO-BREAK SPACE}".format(symbol=currency.symbol or "")
+            else:
+                post = "\N{NO-BREAK SPACE}{symbol}".format(symbol=currency.symbol or "")
+            return f"{pre}{formatted}{post}"
+
+        return {"format_date": format_date, "format_amount": format_amount}

@@ -1,12 +1,14 @@
 from datetime import datetime, timedelta
+from unittest import mock
 
 import psycopg2
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import html_sanitize, mute_logger
 
+from ..models import mail_message
 from .common import ReminderRunCommon
 
 MONDAY = "2026-02-02 09:00:00"  # a Monday, after the 08:00 slot (company in UTC)
@@ -410,3 +412,122 @@ class TestDigestRun(ReminderRunCommon):
             with self.assertRaises(UserError):
                 self.policy.action_send_now()
         self.assertFalse(self.env["invoice.reminder.run"].search([]))
+
+    # ------------------------------------------------------------------
+    # Bodies sanitized once, as Odoo would have sanitized them
+    # ------------------------------------------------------------------
+
+    def odoo_sanitized(self, body):
+        """``body`` sanitized the way Odoo's own ``mail.message.body`` field does."""
+        field = self.env["mail.message"]._fields["body"]
+        return html_sanitize(
+            body,
+            silent=True,
+            sanitize_tags=field.sanitize_tags,
+            sanitize_attributes=field.sanitize_attributes,
+            sanitize_style=field.sanitize_style,
+            sanitize_form=field.sanitize_form,
+            sanitize_conditional_comments=field.sanitize_conditional_comments,
+            output_method=field.sanitize_output_method,
+            strip_style=field.strip_style,
+            strip_classes=field.strip_classes,
+        )
+
+    def test_a_customer_name_with_markup_arrives_escaped_and_the_chatter_holds_the_body(self):
+        self.customer.name = 'Deco <b onclick="steal()">Addict</b><script>alert(1)</script>'
+        self.make_invoice(amount=100, due_date="2026-01-20")
+        with freeze_time(MONDAY):
+            self.run_job()
+        digest = self.digests()
+        self.assertEqual(digest.state, "sent", digest.error)
+        [received] = self.smtp.to("accounts@deco.test")
+        html = self.html_of(received["message"])
+        self.assertNotIn("<script", html)
+        self.assertNotIn("<b onclick", html)
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", html)
+        # the chatter holds the body sent, as Odoo's field sanitizes it
+        mail = digest.mail_id
+        message = mail.mail_message_id
+        self.assertIn(message, self.customer.message_ids)
+        self.assertEqual(str(message.body), str(self.odoo_sanitized(mail.body_html)))
+        self.assertIn("&lt;script&gt;alert(1)&lt;/script&gt;", message.body)
+        self.assertNotIn("<script", message.body)
+        message.invalidate_recordset(["body"])  # and so in the database
+        self.assertEqual(str(message.body), str(self.odoo_sanitized(mail.body_html)))
+
+    def mail_vals(self, body):
+        return {
+            "subject": "Payment reminder",
+            "body_html": body,
+            "body": body,
+            "email_from": "billing@company.test",
+            "reply_to": "billing@company.test",
+            "email_to": self.customer.email,
+            "model": "res.partner",
+            "res_id": self.customer.id,
+            "message_type": "email_outgoing",
+            "author_id": self.company.partner_id.id,
+            "auto_delete": False,
+            "state": "outgoing",
+        }
+
+    def test_each_body_is_sanitized_exactly_once_and_as_odoo_would(self):
+        hostile = [
+            f'<p onclick="steal()">Dear {i}</p><script>alert({i})</script>'
+            f'<a href="javascript:alert({i})">pay</a><form><input name="x"></form>'
+            for i in range(3)
+        ]
+        calls = []
+
+        def counted(*args, **kwargs):
+            calls.append(args[0])
+            return html_sanitize(*args, **kwargs)
+
+        with (
+            mock.patch("odoo.fields.html_sanitize", side_effect=counted),
+            mock.patch.object(mail_message, "html_sanitize", side_effect=counted),
+        ):
+            mails = self.env["invoice.reminder.digest"]._create_mails(
+                [self.mail_vals(body) for body in hostile]
+            )
+        self.assertEqual(len(calls), 3, "one sanitization per mail")
+        self.assertFalse(mails.env.context.get(mail_message.SANITIZED_BODIES))
+        for mail, body in zip(mails, hostile, strict=True):
+            self.assertEqual(mail.body_html, body, "the mail sent is left as rendered")
+            expected = str(self.odoo_sanitized(body))
+            for chatter in (mail.body, mail.mail_message_id.body):
+                self.assertEqual(str(chatter), expected)
+                self.assertNotIn("<script", chatter)
+                self.assertNotIn("onclick", chatter)
+                self.assertNotIn("javascript:", chatter)
+            mail.mail_message_id.invalidate_recordset(["body"])
+            self.assertEqual(str(mail.mail_message_id.body), expected)
+
+    def test_only_the_bodies_sanitized_here_are_kept_as_they_are(self):
+        hostile = "<p>Hi</p><script>alert(1)</script>"
+        field = self.env["mail.message"]._fields["body"]
+        Message = self.env["mail.message"].sudo()
+        values = {"model": "res.partner", "res_id": self.customer.id, "body": hostile}
+        # a value that is not one of the bodies sanitized is sanitized as usual
+        bodies = mail_message.SanitizedBodies(field)
+        bodies.sanitize("<p>Hi</p>")
+        message = Message.with_context(**{mail_message.SANITIZED_BODIES: bodies}).create(values)
+        self.assertNotIn("<script", message.body)
+        # as it is written later
+        message.write({"body": hostile})
+        self.assertNotIn("<script", message.body)
+        # a context made of plain values, as a client could send, is not a SanitizedBodies
+        options = [list(pair) for pair in field.sanitize_options()]
+        for forged in ([options, [hostile]], (field.sanitize_options(), frozenset({hostile}))):
+            context = {mail_message.SANITIZED_BODIES: forged}
+            message = Message.with_context(**context).create(values)
+            self.assertNotIn("<script", message.body)
+            message.invalidate_recordset(["body"])
+            self.assertNotIn("<script", message.body)
+        # nor one made for a field with other options
+        bodies.options = tuple(
+            (key, not value if key == "sanitize_tags" else value) for key, value in bodies.options
+        )
+        bodies._bodies.add(hostile)
+        message = Message.with_context(**{mail_message.SANITIZED_BODIES: bodies}).create(values)
+        self.assertNotIn("<script", message.body)

@@ -1,5 +1,6 @@
 """Rendering a reminder template once for many customers gives what Odoo gives."""
 
+import datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -54,6 +55,45 @@ class TestCompileOnce(ReminderRunCommon):
                 self.assertIn(line.name, body)
             others = (digests - digest).invoice_line_ids
             self.assertFalse([n for n in others.mapped("name") if n in body])
+
+    def test_dates_and_amounts_formatted_as_odoo_does(self):
+        """The formatters resolving the language once give Odoo's own output."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        eur = self.setup_other_currency("EUR")
+        usd = self.company.currency_id
+        dates = [
+            datetime.date(2026, 1, 20),
+            datetime.date(1999, 12, 31),
+            datetime.datetime(2026, 2, 2, 23, 30),
+            "2026-01-20",
+            "2026-01-20 23:30:00",
+            False,
+            None,
+        ]
+        amounts = [0.0, 1.005, -42.5, 1234567.891, -0.004]
+        for lang in ("en_US", "fr_FR"):
+            template = self.template_first.with_context(lang=lang, tz="Europe/Brussels")
+            odoo = template._render_eval_context()
+            ours = template._reminder_formatters(odoo)
+            for lang_code in (False, "en_US", "fr_FR", "de_DE"):
+                for date in dates:
+                    for date_format in (False, "MMMM d, y"):
+                        with self.subTest(lang=lang, lang_code=lang_code, date=date, f=date_format):
+                            self.assertEqual(
+                                ours["format_date"](date, date_format, lang_code),
+                                odoo["format_date"](date, date_format, lang_code),
+                            )
+                for amount in amounts:
+                    for currency in (usd, eur):
+                        with self.subTest(lang=lang, lang_code=lang_code, amount=amount):
+                            self.assertEqual(
+                                ours["format_amount"](amount, currency, lang_code),
+                                odoo["format_amount"](amount, currency, lang_code),
+                            )
+                            self.assertEqual(
+                                ours["format_amount"](amount, currency),
+                                odoo["format_amount"](amount, currency),
+                            )
 
     def test_a_failing_customer_is_reported_as_odoo_does(self):
         """An error in one customer's rendering falls back to Odoo's own report of it."""
