@@ -88,7 +88,9 @@ def test_promise_error(rules, promised_on, amount, error):
 def test_promise_limit_of_zero_days_is_today_only(rules):
     assert rules.promise_error(TODAY, TODAY, Decimal(1), 1, 0) is None
     assert rules.promise_error(TODAY, TODAY + timedelta(days=1), Decimal(1), 1, 0) == "date_too_far"
-    assert rules.promise_error(TODAY, TODAY + timedelta(days=1), Decimal(1), 1, -5) == "date_too_far"
+    assert (
+        rules.promise_error(TODAY, TODAY + timedelta(days=1), Decimal(1), 1, -5) == "date_too_far"
+    )
 
 
 def test_paid_error(rules):
@@ -103,7 +105,9 @@ def test_dispute_error(rules):
     assert rules.dispute_error("other", reasons, "x" * rules.ANSWER_TEXT_MAX) is None
     assert rules.dispute_error(None, reasons, "") == "reason_missing"
     assert rules.dispute_error("forged", reasons, "") == "reason_missing"
-    assert rules.dispute_error("price", reasons, "x" * (rules.ANSWER_TEXT_MAX + 1)) == "text_too_long"
+    assert (
+        rules.dispute_error("price", reasons, "x" * (rules.ANSWER_TEXT_MAX + 1)) == "text_too_long"
+    )
 
 
 @pytest.mark.parametrize(
