@@ -22,3 +22,4 @@ from . import ir_actions_report
 from . import invoice_reminder_level_fee
 from . import invoice_reminder_fee
 from . import invoice_reminder_action
+from . import invoice_reminder_answer

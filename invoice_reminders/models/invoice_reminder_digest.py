@@ -279,6 +279,13 @@ class InvoiceReminderDigest(models.Model):
             with_signature=level.print_signature_stamp,
             pay_by=self.pay_by_date or None,
         )
+        if level.include_links:
+            data["answer_link"] = {
+                "label": self.with_context(lang=Statement._statement_lang(self.partner_id)).env._(
+                    "Answer this reminder online"
+                ),
+                "url": self._get_answer_link(),
+            }
         return self._prepare_statement_fees(data)
 
     def _render_statement(self, report_format, data=None):
@@ -606,6 +613,40 @@ class InvoiceReminderDigest(models.Model):
         return self.get_base_url() + self.get_portal_url()
 
     # ------------------------------------------------------------------
+    # The reminder's page (controllers/portal.py)
+    # ------------------------------------------------------------------
+
+    def _get_answer_path(self):
+        """The reminder's page on the portal, with its access token."""
+        self.ensure_one()
+        return f"/my/reminders/{self.id}?access_token={self.access_token}"
+
+    def _get_answer_link(self):
+        """Absolute link to the reminder's page, where the customer answers it."""
+        self.ensure_one()
+        return self.get_base_url() + self._get_answer_path()
+
+    def _answer_moves(self):
+        """The invoices of this reminder the customer may still answer: its own, still open."""
+        self.ensure_one()
+        customer = self.partner_id.commercial_partner_id
+        return self.invoice_line_ids.move_id.filtered(
+            lambda move: (
+                move.commercial_partner_id == customer
+                and move.company_id == self.company_id
+                and move.move_type == "out_invoice"
+                and move.state == "posted"
+                and move.payment_state in ("not_paid", "partial")
+            )
+        )
+
+    def _answer_page_open(self, today=None):
+        """Whether the reminder's page still answers (rules.answer_token_valid)."""
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        return rules.answer_token_valid(self.period, today, len(self._answer_moves()))
+
+    # ------------------------------------------------------------------
     # Mail
     # ------------------------------------------------------------------
 
@@ -653,7 +694,15 @@ class InvoiceReminderDigest(models.Model):
                     },
                 )
             )
-            body = Markup(body) + link
+            answer = (
+                self.env["ir.qweb"]
+                .with_context(lang=lang)
+                ._render(
+                    "invoice_reminders.invoice_reminder_answer_link",
+                    {"url": self._get_answer_link()},
+                )
+            )
+            body = Markup(body) + link + answer
         return {
             "subject": rendered.get("subject") or _("Payment reminder"),
             "body_html": body,

@@ -89,6 +89,17 @@ class InvoiceReminderPolicy(models.Model):
         default=3,
         help="Days after a promise to pay's date before it counts as broken and reminders resume.",
     )
+    answer_promise_max_days = fields.Integer(
+        string="Promise Within (Days)",
+        default=30,
+        help="On the reminder's page, a customer may promise to pay up to this many days ahead.",
+    )
+    answer_paid_pause_days = fields.Integer(
+        string="Check Payments Within (Days)",
+        default=7,
+        help="An invoice the customer reports as paid on the reminder's page is left out of "
+        "reminders for this many days while the payment is checked.",
+    )
     thanks_template_id = fields.Many2one(
         "mail.template",
         string="Thank-You Email",
@@ -225,6 +236,21 @@ class InvoiceReminderPolicy(models.Model):
                     _(
                         "Policy %(policy)s: the forewarning must come between 0 and 168 hours "
                         "(a week) before the run.",
+                        policy=policy.display_name,
+                    )
+                )
+
+    @api.constrains("answer_promise_max_days", "answer_paid_pause_days")
+    def _check_answer_days(self):
+        for policy in self:
+            if not (
+                0 <= policy.answer_promise_max_days <= 365
+                and 0 <= policy.answer_paid_pause_days <= 365
+            ):
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: the days of the reminder page's promises and "
+                        "payment checks go from 0 to 365.",
                         policy=policy.display_name,
                     )
                 )

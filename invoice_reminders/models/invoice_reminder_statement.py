@@ -605,6 +605,11 @@ class InvoiceReminderStatement(models.AbstractModel):
         for line in data["payment_lines"]:
             payment.add_run("\n" + line)
 
+        if data.get("answer_link"):
+            answer = document.add_paragraph()
+            answer.add_run(data["answer_link"]["label"] + ": ").bold = True
+            answer.add_run(data["answer_link"]["url"])
+
         if data["signature"] or data["stamp"]:
             foot = document.add_paragraph()
             if data["signature"]:
