@@ -113,7 +113,7 @@ class InvoiceReminderPortal(CustomerPortal):
                         "amount_value": line.move_id.amount_residual,
                         "pay_url": line.pay_url,
                         "answers": [
-                            f"{kinds[answer.kind]} ({format_date(env, answer.create_date)})"
+                            f"{kinds[answer.kind]} ({format_date(env, answer.answered_at)})"
                             for answer in answers
                             if line.move_id in answer.move_ids
                         ],
@@ -158,7 +158,7 @@ class InvoiceReminderPortal(CustomerPortal):
         digest_sudo = self._reminder_check_access(digest_id, access_token)
         env = digest_sudo.env
         Answer = env["invoice.reminder.answer"]
-        recent = Answer.search([("digest_id", "=", digest_sudo.id)]).mapped("create_date")
+        recent = Answer.search([("digest_id", "=", digest_sudo.id)]).mapped("answered_at")
         if rules.answer_rate_limited(recent, datetime.now()):
             return self._refuse(
                 digest_sudo,

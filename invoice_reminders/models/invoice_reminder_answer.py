@@ -32,7 +32,7 @@ class InvoiceReminderAnswer(models.Model):
 
     _name = "invoice.reminder.answer"
     _description = "Customer Answer to a Reminder"
-    _order = "create_date desc, id desc"
+    _order = "answered_at desc, id desc"
     _check_company_auto = True
 
     digest_id = fields.Many2one(
@@ -48,6 +48,9 @@ class InvoiceReminderAnswer(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
     kind = fields.Selection(ANSWER_KINDS, required=True)
+    answered_at = fields.Datetime(
+        string="Answered On", required=True, default=fields.Datetime.now, readonly=True
+    )
     state = fields.Selection(
         [("received", "Received"), ("replaced", "Replaced")],
         required=True,
@@ -202,7 +205,7 @@ class InvoiceReminderAnswer(models.Model):
 
     def _log(self, files):
         """The answer on the customer's and each invoice's chatter; the responsible user told."""
-        lang = self.env["invoice.reminder.statement"]._statement_lang(self.env.company.partner_id)
+        lang = self.env["invoice.reminder.statement"]._statement_lang(self.company_id.partner_id)
         answer = self.with_context(lang=lang)
         body = Markup("<p>%s</p><p>%s</p>") % (
             answer.env._("Answered on the reminder's page:"),
