@@ -1,8 +1,10 @@
 import html
 import re
+from datetime import timedelta
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -335,3 +337,51 @@ class TestCustomerAnswers(ReminderRunCommon, HttpCase):
             )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.counts(), before)
+
+    # ------------------------------------------------------------------
+    # the customer's browser
+    # ------------------------------------------------------------------
+
+    def test_tour_answers_from_the_emailed_link(self):
+        """Headless Chromium, anonymous, from the link of the mail received."""
+        customer = self.env["res.partner"].create(
+            {"name": "TOUR Gamma", "email": "ap@gamma.test", "is_company": True}
+        )
+        customer.user_id = self.salesperson
+        today = fields.Date.today()
+        # the browser runs at today's date: invoices overdue as of today
+        first, second, third = (
+            self.make_invoice(
+                partner=customer,
+                amount=amount,
+                invoice_date=today - timedelta(days=days + 30),
+                due_date=today - timedelta(days=days),
+            )
+            for amount, days in ((300, 30), (200, 20), (100, 10))
+        )
+        self.run_job()
+        message = self.smtp.to("ap@gamma.test")[0]["message"]
+        url = html.unescape(LINK.search(self.html_of(message))["url"])
+        self.smtp.reset()
+        self.start_tour(url.split(self.base_url(), 1)[-1], "invoice_reminders_answer_tour")
+
+        promise = self.env["invoice.reminder.promise"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(promise.move_ids, first)
+        self.assertEqual(promise.date, today + timedelta(days=10))
+        self.assertEqual(promise.amount, 300.0)
+        self.assertTrue(second.reminder_disputed)
+        self.assertFalse(first.reminder_disputed or third.reminder_disputed)
+        self.assertIn("two delivered", " ".join(second.message_ids.mapped("body")))
+        activity = customer.activity_ids
+        self.assertEqual(activity.user_id, self.salesperson)
+        self.assertIn("+32 2 555 01 99", activity.summary)
+        for invoice in (first, second, third):
+            self.assertIn("Answered on the reminder", " ".join(invoice.message_ids.mapped("body")))
+        self.deliver()
+        subjects = [m["message"]["Subject"] for m in self.smtp.to("ap@gamma.test")]
+        self.assertEqual(len([s for s in subjects if "we received your answer" in s]), 3)
+        # the next weekly run reminds neither the promised nor the disputed invoice
+        with freeze_time(fields.Datetime.now() + timedelta(days=7)):
+            self.run_job()
+        last = self.digests(customer)[-1]
+        self.assertEqual(last.invoice_line_ids.move_id, third)
