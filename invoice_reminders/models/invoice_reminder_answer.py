@@ -75,7 +75,7 @@ class InvoiceReminderAnswer(models.Model):
     promise_id = fields.Many2one(
         "invoice.reminder.promise", string="Promise to Pay", ondelete="set null"
     )
-    activity_id = fields.Many2one("mail.activity", string="Activity", ondelete="set null")
+    activity_id = fields.Many2one("mail.activity", ondelete="set null")
     attachment_ids = fields.Many2many("ir.attachment", string="Files")
     form_key = fields.Char(
         copy=False, help="The page's form this answer came from: a form is taken once."
