@@ -5,15 +5,16 @@ from werkzeug.exceptions import NotFound
 
 from odoo import Command, fields, http
 from odoo.http import request
-from odoo.tools import consteq
 from odoo.tools.misc import format_amount, format_date
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from .. import rules
 from ..models.invoice_reminder_answer import DISPUTE_REASONS
+from .main import digest_for_token
 
 ANSWER_FORM_KEY_MAX = 64
+PAGE_ROUTE = "/my/reminders/<int:digest_id>"
 
 
 class InvoiceReminderPortal(CustomerPortal):
@@ -61,15 +62,7 @@ class InvoiceReminderPortal(CustomerPortal):
 
     def _reminder_check_access(self, digest_id, access_token):
         """The reminder (as superuser) if the token is its own and its page is open; else 404."""
-        # sudo: the one reminder whose token is checked just below, nothing else
-        digest_sudo = request.env["invoice.reminder.digest"].sudo().browse(digest_id).exists()
-        if (
-            not digest_sudo
-            or not access_token
-            or not digest_sudo.access_token
-            or not consteq(str(digest_sudo.access_token), str(access_token))
-        ):
-            raise NotFound()
+        digest_sudo = digest_for_token(digest_id, access_token)
         user = request.env.user
         customer = digest_sudo.partner_id.commercial_partner_id
         if user.share and not user._is_public():
@@ -134,9 +127,7 @@ class InvoiceReminderPortal(CustomerPortal):
         )
         return values
 
-    @http.route(
-        "/my/reminders/<int:digest_id>", type="http", auth="public", methods=["GET"], website=True
-    )
+    @http.route(PAGE_ROUTE, type="http", auth="public", methods=["GET"], website=True)
     def portal_reminder_page(self, digest_id, access_token=None, answered=None, **kwargs):
         digest_sudo = self._reminder_check_access(digest_id, access_token)
         if answered not in rules.ANSWER_KINDS:
@@ -146,13 +137,7 @@ class InvoiceReminderPortal(CustomerPortal):
             self._reminder_page_values(digest_sudo, answered=answered),
         )
 
-    @http.route(
-        "/my/reminders/<int:digest_id>/answer",
-        type="http",
-        auth="public",
-        methods=["POST"],
-        website=True,
-    )
+    @http.route(f"{PAGE_ROUTE}/answer", type="http", auth="public", methods=["POST"], website=True)
     def portal_reminder_answer(self, digest_id, access_token=None, **post):
         """One answer of the customer (Odoo checks the form's CSRF token first)."""
         digest_sudo = self._reminder_check_access(digest_id, access_token)

@@ -36,12 +36,7 @@ class InvoiceReminderAnswer(models.Model):
     _check_company_auto = True
 
     digest_id = fields.Many2one(
-        "invoice.reminder.digest",
-        string="Reminder",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        check_company=True,
+        "invoice.reminder.digest", "Reminder", required=True, index=True, ondelete="cascade"
     )
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
@@ -82,11 +77,7 @@ class InvoiceReminderAnswer(models.Model):
     )
 
     _sql_constraints = [
-        (
-            "digest_form_key_uniq",
-            "UNIQUE(digest_id, form_key)",
-            "This form was already sent.",
-        ),
+        ("digest_form_key_uniq", "UNIQUE(digest_id, form_key)", "This form was already sent.")
     ]
 
     @api.depends("kind", "partner_id")

@@ -89,17 +89,9 @@ class InvoiceReminderPolicy(models.Model):
         default=3,
         help="Days after a promise to pay's date before it counts as broken and reminders resume.",
     )
-    answer_promise_max_days = fields.Integer(
-        string="Promise Within (Days)",
-        default=30,
-        help="On the reminder's page, a customer may promise to pay up to this many days ahead.",
-    )
-    answer_paid_pause_days = fields.Integer(
-        string="Check Payments Within (Days)",
-        default=7,
-        help="An invoice the customer reports as paid on the reminder's page is left out of "
-        "reminders for this many days while the payment is checked.",
-    )
+    # the reminder's page (controllers/portal.py); helps in the policy's form
+    answer_promise_max_days = fields.Integer("Promise Within (Days)", default=30)
+    answer_paid_pause_days = fields.Integer("Check Payments Within (Days)", default=7)
     thanks_template_id = fields.Many2one(
         "mail.template",
         string="Thank-You Email",
