@@ -94,6 +94,14 @@ class InvoiceReminderPortal(CustomerPortal):
                 "digest": digest_sudo,
                 "customer": digest_sudo.partner_id,
                 "company": digest_sudo.company_id,
+                "title": env._(
+                    "Payment reminder from %(company)s", company=digest_sudo.company_id.name
+                ),
+                "intro": env._(
+                    "Dear %(customer)s, these invoices are overdue. Pay them, or tell us what "
+                    "is going on: we read every answer.",
+                    customer=digest_sudo.partner_id.name,
+                ),
                 "access_token": digest_sudo.access_token,
                 "rows": [
                     {
