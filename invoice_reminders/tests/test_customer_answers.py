@@ -1,7 +1,9 @@
 import html
+import io
 import re
 from datetime import timedelta
 
+import docx
 from freezegun import freeze_time
 
 from odoo import fields
@@ -9,6 +11,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import ReminderRunCommon
+from .test_documents import pdf_text
 
 MONDAY = "2026-02-02 09:00:00"  # a Monday, after the 08:00 slot (company in UTC)
 TUESDAY = "2026-02-03 10:00:00"  # the day after: the customer answers
@@ -101,9 +104,14 @@ class TestCustomerAnswers(ReminderRunCommon, HttpCase):
         self.assertIn("400.00", page)
         self.assertIn("01/20/2026", page)
         self.assertIn(digest.get_portal_url().replace("&", "&amp;"), page)
-        # the statement carries the link too
+        # the statement carries the link too, in PDF and in Word
         data = digest._prepare_statement_data()
         self.assertEqual(data["answer_link"]["url"], url)
+        content, _name, _mimetype = digest._render_statement("pdf")
+        self.assertIn("Answer this reminder online", pdf_text(content))
+        content, _name, _mimetype = digest._render_statement("docx")
+        paragraphs = [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+        self.assertIn(f"Answer this reminder online: {url}", paragraphs)
 
     def test_portal_user_reaches_the_page_from_my_account(self):
         portal = new_test_user(self.env, login="deco_portal", groups="base.group_portal")
@@ -385,3 +393,28 @@ class TestCustomerAnswers(ReminderRunCommon, HttpCase):
             self.run_job()
         last = self.digests(customer)[-1]
         self.assertEqual(last.invoice_line_ids.move_id, third)
+
+    def test_the_page_speaks_the_customers_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_reminders"], ["fr_FR"])
+        self.customer.lang = "fr_FR"
+        with freeze_time("2026-02-09 09:00:00"):
+            self.run_job()
+        email = self.html_of(self.smtp.to("accounts@deco.test")[-1]["message"])
+        self.assertIn("Répondez à ce rappel en ligne", email)
+        self.digest = self.digests()[-1]
+        moment = "2026-02-10 10:00:00"
+        page = html.unescape(self.open_page(moment=moment).text)
+        for text in ("Rappel de paiement de", "Toutes les factures", "Je paierai avant une date"):
+            self.assertIn(text, page)
+        self.assertIn("20/01/2026", page)
+        response = self.answer("promise", moment=moment, move="all", date="2026-02-09")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("La date ne peut pas être dans le passé.", html.unescape(response.text))
+        response = self.answer("call", moment=moment, move="all", phone="0123456789")
+        self.assertEqual(response.status_code, 303)
+        self.smtp.reset()
+        self.deliver()
+        confirmation = self.smtp.to("accounts@deco.test")[0]["message"]
+        self.assertIn("nous avons bien reçu votre réponse", confirmation["Subject"])
+        self.assertIn("Vous nous avez demandé de vous appeler", self.html_of(confirmation))
