@@ -1073,9 +1073,8 @@ def parse_amount(text: str | None) -> Decimal | None:
         whole, decimals = text[:last], text[last + 1 :]
     else:
         whole, decimals = text, ""
+    # the pattern leaves digits only once the separators are gone
     whole = whole.replace(".", "").replace(",", "")
-    if not whole.isdigit() or not (decimals == "" or decimals.isdigit()):
-        return None
     return Decimal(f"{whole}.{decimals}" if decimals else whole)
 
 

@@ -44,7 +44,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "tests" / "mutants_equivalent.txt"
-RULES_TESTS = ("tests/test_rules.py", "tests/test_rules_fees.py", "tests/test_rules_forecast.py")
+RULES_TESTS = (
+    "tests/test_rules.py",
+    "tests/test_rules_fees.py",
+    "tests/test_rules_forecast.py",
+    "tests/test_rules_answers.py",
+)
 
 
 @dataclass(frozen=True)

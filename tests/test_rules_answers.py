@@ -24,6 +24,13 @@ def test_token_expires_after_90_days_or_once_paid(rules, today, open_invoices, v
     assert rules.answer_token_valid(TODAY, today, open_invoices) is valid
 
 
+def test_limits(rules):
+    assert rules.ANSWER_TOKEN_DAYS == 90
+    assert rules.ANSWER_MAX_FILE_BYTES == 10 * 1024 * 1024
+    assert rules.ANSWER_TEXT_MAX == 2000
+    assert rules.ANSWER_PHONE_MAX == 32
+
+
 def test_rate_limit_counts_the_last_hour_only(rules):
     now = datetime(2026, 2, 2, 10, 0)
     limit = rules.ANSWER_RATE_LIMIT
@@ -60,6 +67,7 @@ def test_rate_limit_counts_the_last_hour_only(rules):
         ("Infinity", None),
         ("12.3.4,5x", None),
         ("1" * 21, None),
+        ("1" * 20, Decimal("1" * 20)),
         (".5", None),
     ],
 )
@@ -78,6 +86,7 @@ def test_parse_amount(rules, text, expected):
         (TODAY, None, "amount_invalid"),
         (TODAY, Decimal("0"), "amount_zero"),
         (TODAY, Decimal("100.004"), None),  # rounding noise of what is due
+        (TODAY, Decimal("100.005"), None),
         (TODAY, Decimal("100.01"), "amount_above_due"),
     ],
 )
@@ -86,6 +95,7 @@ def test_promise_error(rules, promised_on, amount, error):
 
 
 def test_promise_limit_of_zero_days_is_today_only(rules):
+    assert rules.promise_error(TODAY, TODAY, Decimal(1), 1, -5) is None
     assert rules.promise_error(TODAY, TODAY, Decimal(1), 1, 0) is None
     assert rules.promise_error(TODAY, TODAY + timedelta(days=1), Decimal(1), 1, 0) == "date_too_far"
     assert (
