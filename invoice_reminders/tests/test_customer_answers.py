@@ -7,6 +7,7 @@ import docx
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -418,3 +419,31 @@ class TestCustomerAnswers(ReminderRunCommon, HttpCase):
         confirmation = self.smtp.to("accounts@deco.test")[0]["message"]
         self.assertIn("nous avons bien reçu votre réponse", confirmation["Subject"])
         self.assertIn("Vous nous avez demandé de vous appeler", self.html_of(confirmation))
+
+    def test_answers_are_read_by_accounting_only_in_their_company(self):
+        response = self.answer("call", move="all", phone="0123456789")
+        self.assertEqual(response.status_code, 303)
+        answer = self.env["invoice.reminder.answer"].search([])
+        portal = new_test_user(self.env, login="deco_portal2", groups="base.group_portal")
+        portal.partner_id.parent_id = self.customer
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_model"):
+            answer.with_user(portal).read(["kind"])
+        auditor = new_test_user(
+            self.env,
+            login="ir_auditor",
+            groups="base.group_user,account.group_account_readonly",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        self.assertEqual(answer.with_user(auditor).read(["kind"])[0]["kind"], "call")
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_model"):
+            answer.with_user(auditor).write({"phone": "999999"})
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        stranger = new_test_user(
+            self.env,
+            login="ir_other_billing",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=other_company.id,
+            company_ids=[other_company.id],
+        )
+        self.assertFalse(self.env["invoice.reminder.answer"].with_user(stranger).search([]))
