@@ -1,2 +1,2 @@
 from . import controllers, models, wizards
-from .hooks import pre_init_hook
+from .hooks import pre_init_hook, uninstall_hook

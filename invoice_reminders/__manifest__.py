@@ -25,6 +25,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/invoice_reminder_action_views.xml",
+        "views/invoice_reminder_effectiveness_views.xml",
         "views/invoice_reminder_answer_views.xml",
         "views/invoice_reminder_portal_templates.xml",
         "report/invoice_reminder_letter_templates.xml",
@@ -32,6 +33,7 @@
         "report/invoice_reminder_preview_report.xml",
         "data/mail_template_forewarning_data.xml",
         "data/mail_template_thanks_data.xml",
+        "data/mail_template_owner_report_data.xml",
     ],
     "assets": {
         "web.assets_tests": [
@@ -39,6 +41,7 @@
         ],
     },
     "pre_init_hook": "pre_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

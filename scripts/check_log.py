@@ -52,6 +52,38 @@ def odoo_counts(path):
     return (total, failed, skipped) if found else None
 
 
+def upgrade_problems(args):
+    """Print the upgrade test's result line; return its problems."""
+    problems = []
+    try:
+        with open(args.upgrade_summary, encoding="utf-8") as fh:
+            summary = fh.read().splitlines()
+    except OSError:
+        summary = []
+    start = next((line for line in summary if line.startswith("upgrade test: from")), None)
+    verdict = next((line for line in summary if line.startswith("UPGRADE TEST ")), None)
+    if args.upgrade_rc:
+        problems.append(
+            f"the upgrade test exited with {args.upgrade_rc}: {verdict or start or 'no summary'}"
+        )
+        problems.extend(
+            "    " + line
+            for line in summary
+            if line.startswith(("UPGRADE", "  ", "previous release"))
+            and not line.startswith("UPGRADE TEST PASSED")
+        )
+    if start is None:
+        problems.append("the upgrade test did not run (no summary)")
+    for path in args.upgrade_log:
+        lines = bad_lines(path)
+        if lines:
+            problems.append(f"{len(lines)} WARNING/ERROR line(s) logged in {path}:")
+            problems.extend("    " + line[:400] for line in lines[:20])
+    state = "FAILED" if problems else "passed"
+    print(f"upgrade test: {state} ({start[len('upgrade test: ') :] if start else 'not run'})")
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pytest-xml")
@@ -63,7 +95,17 @@ def main():
     parser.add_argument("--pytest-rc", type=int, default=0)
     parser.add_argument("--lint-rc", type=int, default=0)
     parser.add_argument("--no-odoo", action="store_true")
+    parser.add_argument("--upgrade-summary", help="the upgrade test's summary file")
+    parser.add_argument("--upgrade-log", action="append", default=[])
+    parser.add_argument("--upgrade-rc", type=int, default=0)
+    parser.add_argument("--only-upgrade", action="store_true", help="judge the upgrade test alone")
     args = parser.parse_args()
+
+    if args.only_upgrade:
+        problems = upgrade_problems(args)
+        for problem in problems:
+            print("  " + problem)
+        return 1 if problems else 0
 
     problems = []
     passed = failed = skipped = 0
@@ -106,6 +148,8 @@ def main():
             if lines:
                 problems.append(f"{len(lines)} WARNING/ERROR line(s) logged during {label}:")
                 problems.extend("    " + line[:400] for line in lines[:40])
+        if args.upgrade_summary:
+            problems.extend(upgrade_problems(args))
     else:
         print("Odoo tests: NOT RUN (no Odoo found)")
 

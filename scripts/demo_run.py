@@ -71,8 +71,12 @@ class Demo:
         for currency, rate in ((self.eur, 0.92), (self.gbp, 0.79)):
             currency.active = True
             env["res.currency.rate"].create(
-                {"currency_id": currency.id, "rate": rate, "name": "2020-01-01",
-                 "company_id": company.id}
+                {
+                    "currency_id": currency.id,
+                    "rate": rate,
+                    "name": "2020-01-01",
+                    "company_id": company.id,
+                }
             )
         self.usd = company.currency_id
         self.policy = company.reminder_policy_id
@@ -84,8 +88,9 @@ class Demo:
             {"name": name, "email": email, "lang": lang, "is_company": True, **vals}
         )
 
-    def invoice(self, partner, amount, days_overdue, currency=None, move_type="out_invoice",
-                **vals):
+    def invoice(
+        self, partner, amount, days_overdue, currency=None, move_type="out_invoice", **vals
+    ):
         due = self.today - timedelta(days=days_overdue)
         move = self.env["account.move"].create(
             {
@@ -95,8 +100,9 @@ class Demo:
                 "invoice_date_due": due,
                 "currency_id": (currency or self.usd).id,
                 "invoice_line_ids": [
-                    self.Command.create({"name": "Consulting services", "price_unit": amount,
-                                         "tax_ids": []})
+                    self.Command.create(
+                        {"name": "Consulting services", "price_unit": amount, "tax_ids": []}
+                    )
                 ],
                 **vals,
             }
@@ -115,8 +121,11 @@ class Demo:
     def history(self, invoice, levels):
         """Reminders sent in earlier weeks, so that invoices stand at every ladder step."""
         period = self.rules.period_key(
-            self.policy.schedule, self.fields.Datetime.now(), self.policy._company_tz(),
-            int(self.policy.schedule_weekday), self.policy.schedule_hour,
+            self.policy.schedule,
+            self.fields.Datetime.now(),
+            self.policy._company_tz(),
+            int(self.policy.schedule_weekday),
+            self.policy.schedule_hour,
         )
         ladder = self.policy._levels_sorted()
         for weeks_ago, level in enumerate(reversed(levels), start=1):
@@ -163,18 +172,24 @@ class Demo:
         self.invoice(dupont, 860.00, 12, currency=self.eur)
         self.invoice(dupont, 150.00, 30, currency=self.eur, move_type="out_refund")
 
-        muller = self.customer("Müller Maschinenbau GmbH", "buchhaltung@mueller.example",
-                               lang="de_DE")
+        muller = self.customer(
+            "Müller Maschinenbau GmbH", "buchhaltung@mueller.example", lang="de_DE"
+        )
         self.invoice(muller, 5400.00, 15, currency=self.eur)
         partly = self.invoice(muller, 2000.00, 25)
         self.pay(partly, amount=750.00)
         self.invoice(muller, 720.00, 9, currency=self.gbp)
 
-        gemini = self.customer("Gemini Furniture", "hello@gemini.example",
-                               reminder_cc="cfo@gemini.example")
+        gemini = self.customer(
+            "Gemini Furniture", "hello@gemini.example", reminder_cc="cfo@gemini.example"
+        )
         self.env["res.partner"].create(
-            {"name": "Gemini Accounts Payable", "parent_id": gemini.id, "type": "invoice",
-             "email": "ap@gemini.example"}
+            {
+                "name": "Gemini Accounts Payable",
+                "parent_id": gemini.id,
+                "type": "invoice",
+                "email": "ap@gemini.example",
+            }
         )
         self.invoice(gemini, 940.00, 8)
 
@@ -232,9 +247,7 @@ def report(run, mail_dir):
     print(f"Reminder run {run.name!r} ({run.state})")
     print("-" * 78)
     for digest in run.digest_ids.sorted(lambda d: d.partner_id.name):
-        totals = ", ".join(
-            f"{t['currency'].name} {t['net']:,.2f}" for t in digest._get_totals()
-        )
+        totals = ", ".join(f"{t['currency'].name} {t['net']:,.2f}" for t in digest._get_totals())
         print(
             f"  {digest.partner_id.name:<28} {digest.level_id.name:<16} {digest.state:<8} {totals}"
         )
@@ -247,8 +260,7 @@ def report(run, mail_dir):
             )
         for line in digest.credit_line_ids:
             print(
-                f"      {line.name:<18} credit {line.currency_id.name} "
-                f"{line.amount_residual:,.2f}"
+                f"      {line.name:<18} credit {line.currency_id.name} {line.amount_residual:,.2f}"
             )
         if digest.error:
             print(f"      error: {digest.error}")

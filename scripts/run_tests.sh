@@ -6,7 +6,10 @@
 #      with the bridge add-ons (invoice_reminders_sms), then install OCA's
 #      queue_job and the invoice_reminders_queue bridge and run its tests, then
 #      uninstall the add-on (and with it the bridges);
-#   3. fail if a test failed or if any WARNING or ERROR was logged.
+#   3. the upgrade test (scripts/upgrade_test.sh), on a database of its own: the
+#      last release installed, a history built through its code, updated to the
+#      working tree with -u, checked, uninstalled;
+#   4. fail if a test failed or if any WARNING or ERROR was logged.
 # Without Odoo the Odoo suite is skipped with a clear message; with CI=true that fails.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
@@ -95,6 +98,13 @@ log "Uninstalling invoice_reminders"
     --logfile="$LOGDIR/odoo-uninstall.log" \
     < "$ROOT/scripts/uninstall_check.py"
 uninstall_rc=$?
+
+# --- the upgrade test: from the last release to the working tree
+log "Upgrade test: from the last release to the working tree (logs in $LOGDIR/upgrade-*)"
+IR_LOGDIR="$LOGDIR" IR_UPGRADE_DB="${IR_UPGRADE_DB:-${DB}_upgrade}" \
+    IR_UPGRADE_HTTP_PORT="${IR_UPGRADE_HTTP_PORT:-$(( ${IR_TEST_HTTP_PORT:-18069} + 10 ))}" \
+    bash "$ROOT/scripts/upgrade_test.sh"
+upgrade_rc=$?
 set -e
 
 "$PYBIN" "$ROOT/scripts/check_log.py" \
@@ -103,4 +113,7 @@ set -e
     --odoo-log "$LOGDIR/odoo-test.log" \
     --uninstall-log "$LOGDIR/odoo-uninstall.log" \
     --odoo-rc "$odoo_rc" --uninstall-rc "$uninstall_rc" --pytest-rc "$pytest_rc" \
-    --lint-rc "$lint_rc"
+    --lint-rc "$lint_rc" \
+    --upgrade-summary "$LOGDIR/upgrade-summary.txt" --upgrade-rc "$upgrade_rc" \
+    --upgrade-log "$LOGDIR/upgrade-old.log" --upgrade-log "$LOGDIR/upgrade-update.log" \
+    --upgrade-log "$LOGDIR/upgrade-check.log" --upgrade-log "$LOGDIR/upgrade-uninstall.log"

@@ -11,26 +11,27 @@ from pathlib import Path
 
 import pytest
 
-RULES_PATH = Path(__file__).resolve().parent.parent / "invoice_reminders" / "rules.py"
+ADDON = Path(__file__).resolve().parent.parent / "invoice_reminders"
+RULES_PATH = ADDON / "rules.py"
 MODULE_NAME = "invoice_reminders_rules"
 
 
-def load_rules():
-    """Return the ``rules.py`` module, loaded once and registered in ``sys.modules``.
+def load_rules(path=RULES_PATH, name=MODULE_NAME):
+    """Return a plain module of the add-on (``rules.py`` by default), loaded once.
 
-    It is registered before being executed so that its dataclasses can resolve
-    their own module.
+    It is registered in ``sys.modules`` before being executed so that its
+    dataclasses can resolve their own module.
     """
-    module = sys.modules.get(MODULE_NAME)
+    module = sys.modules.get(name)
     if module is not None:
         return module
-    spec = importlib.util.spec_from_file_location(MODULE_NAME, RULES_PATH)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules[MODULE_NAME] = module
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except BaseException:
-        del sys.modules[MODULE_NAME]
+        del sys.modules[name]
         raise
     return module
 
@@ -68,3 +69,9 @@ def wheels(tmp_path_factory):
     """The wheel of each add-on, built once: ``{addon: path}``."""
     out = tmp_path_factory.mktemp("wheels")
     return {addon: build_wheel(addon, out / addon) for addon in ADDONS}
+
+
+@pytest.fixture(scope="session")
+def figures():
+    """The ``report_figures`` module of ``invoice_reminders`` (the owner's weekly report)."""
+    return load_rules(ADDON / "report_figures.py", "invoice_reminders_report_figures")

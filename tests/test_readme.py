@@ -24,7 +24,7 @@ def test_every_fragment_is_there(addon):
     history = (ROOT / addon / "readme" / "HISTORY.md").read_text()
     manifest = ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())
     # the newest release first, and it is the manifest's version
-    assert history.startswith(f"## {manifest['version']}\n")
+    assert history.startswith(f"## {manifest['version']}")
 
 
 @pytest.mark.parametrize("addon", ADDONS)

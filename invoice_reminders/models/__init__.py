@@ -1,3 +1,4 @@
+from . import invoice_reminder_digest_documents
 from . import invoice_reminder_policy
 from . import invoice_reminder_level
 from . import res_company
@@ -5,7 +6,11 @@ from . import res_config_settings
 from . import res_partner_category
 from . import res_partner
 from . import account_move
+from . import invoice_reminder_facts
+from . import invoice_reminder_planner
+from . import invoice_reminder_escalation
 from . import invoice_reminder_run
+from . import invoice_reminder_simulation
 from . import invoice_reminder_run_skip
 from . import invoice_reminder_statement
 from . import invoice_reminder_digest
@@ -22,4 +27,6 @@ from . import ir_actions_report
 from . import invoice_reminder_level_fee
 from . import invoice_reminder_fee
 from . import invoice_reminder_action
+from . import invoice_reminder_owner_report
+from . import invoice_reminder_effectiveness
 from . import invoice_reminder_answer

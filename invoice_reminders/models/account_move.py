@@ -137,7 +137,7 @@ class AccountMove(models.Model):
             move.reminder_included = partner.reminder_default if partner else True
 
     def _compute_reminder_forecast(self):
-        Run = self.env["invoice.reminder.run"].sudo()
+        Planner = self.env["invoice.reminder.planner"]
         forecast = {}
         for company in self.company_id:
             moves = self.filtered(lambda move, company=company: move.company_id == company)
@@ -148,7 +148,7 @@ class AccountMove(models.Model):
                 ).commercial_partner_id.ids
                 if isinstance(pid, int)
             ]
-            forecast.update(Run._forecast(company, partner_ids)[0])
+            forecast.update(Planner._forecast(company, partner_ids)[0])
         for move in self:
             date, level = forecast.get(move.id, (False, self.env["invoice.reminder.level"]))
             move.reminder_next_date = date
@@ -156,8 +156,8 @@ class AccountMove(models.Model):
 
     def _reminder_forecast_all(self):
         company = self.env.company
-        Run = self.env["invoice.reminder.run"].sudo()
-        return Run._forecast(company, Run._open_invoice_partners(company))[0]
+        partner_ids = self.env["invoice.reminder.facts"].sudo()._open_invoice_partners(company)
+        return self.env["invoice.reminder.planner"]._forecast(company, partner_ids)[0]
 
     def _search_reminder_next_date(self, operator, value):
         by_move = self._reminder_forecast_all()
@@ -250,3 +250,55 @@ class AccountMove(models.Model):
         """Record a promise to pay this invoice."""
         self.ensure_one()
         return self.env["invoice.reminder.promise"]._get_form_action(moves=self)
+
+    # ------------------------------------------------------------------
+    # Thanks: reminded invoices now paid
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _reminder_send_thanks(self, company):
+        """Thank the customers whose reminded invoices are now fully paid, once a day."""
+        today = fields.Date.context_today(self.with_company(company))
+        Facts = self.env["invoice.reminder.facts"]
+        moves_of = Facts._paid_reminded_invoices(company, today)
+        if not moves_of:
+            return
+        recipients = Facts._recipients(list(moves_of))
+        policy_of = Facts._resolve_policies(company, set(moves_of))
+        for partner_id, move_ids in moves_of.items():
+            policy = self.env["invoice.reminder.policy"].browse(policy_of.get(partner_id))
+            moves = self.browse(move_ids)
+            to = [address for address in recipients[partner_id][0] if rules.is_valid_email(address)]
+            if not policy.thanks_template_id or not to:
+                # nothing to send: these invoices are not waiting for thanks
+                moves.write({"reminder_thanked": True})
+                continue
+            moves._reminder_queue_thanks(company, policy.thanks_template_id, partner_id, to)
+            moves.write({"reminder_thanked": True})
+            self.env["res.partner"].browse(partner_id).reminder_thanks_date = today
+        self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+
+    def _reminder_queue_thanks(self, company, template, partner_id, to):
+        """Queue the thank-you email of these invoices, paid by ``partner_id``, to ``to``."""
+        template = template.with_context(
+            invoice_reminders_thanked_ids=self.ids,
+            # the invoices' company, not the cron user's
+            invoice_reminders_company_name=company.name,
+        )
+        rendered = template._generate_template([partner_id], ["subject", "body_html"])[partner_id]
+        Mail = self.env["mail.mail"].sudo()
+        return Mail.create(
+            {
+                "subject": rendered["subject"],
+                "body_html": rendered["body_html"],
+                "email_from": company.reminder_email_from or company.email_formatted,
+                "email_to": ", ".join(to),
+                "model": "res.partner",
+                "res_id": partner_id,
+                "message_type": "email_outgoing",
+                "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                "author_id": company.partner_id.id,
+                "auto_delete": False,
+                "mail_server_id": company.reminder_mail_server_id.id or False,
+            }
+        )

@@ -14,7 +14,7 @@ SKIP_REASONS = [
 class InvoiceReminderPreview(models.TransientModel):
     """What the next run of one policy (or of every policy of a company) will do.
 
-    Computed by the run's own code (``invoice.reminder.run._simulate_next_run``)
+    Computed by the run's own code (``invoice.reminder.simulation._simulate_next_run``)
     and written nowhere else than in these transient records.
     """
 
@@ -86,10 +86,12 @@ class InvoiceReminderPreview(models.TransientModel):
     @api.model
     def _compute_line_vals(self, policies, partner_ids=None):
         """The preview lines of the next run of ``policies``, as values, and its times."""
-        Run = self.env["invoice.reminder.run"]
+        Simulation = self.env["invoice.reminder.simulation"]
         line_vals, send_times = [], []
         for policy in policies:
-            send_at, period, entries = Run._simulate_next_run(policy, partner_ids=partner_ids)
+            send_at, period, entries = Simulation._simulate_next_run(
+                policy, partner_ids=partner_ids
+            )
             if send_at:
                 send_times.append(send_at)
             line_vals += [

@@ -73,17 +73,17 @@ class InvoiceReminderPreviewLine(models.TransientModel):
 
     @api.model
     def _prepare_line_vals(self, policy, send_at, period, entry):
-        """Values of a preview line from an entry of the run's plan."""
-        digest = entry.get("digest") or {}
-        lines = [command[2] for command in digest.get("line_ids", [])]
-        mail = entry.get("mail") or {}
-        status = "skip" if entry["skip"] else ("error" if mail.get("error") else "send")
+        """Values of a preview line from a customer's plan (a ``plan.CustomerPlan``)."""
+        digest = entry.digest or {}
+        lines = entry.lines()
+        mail = entry.mail or {}
+        status = "skip" if entry.skip else ("error" if mail.get("error") else "send")
         return {
             "policy_id": policy.id,
-            "partner_id": entry["partner_id"],
+            "partner_id": entry.partner_id,
             "status": status,
-            "skip_reason": entry["skip"] or False,
-            "detail": entry.get("detail") or mail.get("error") or False,
+            "skip_reason": entry.skip or False,
+            "detail": entry.detail or mail.get("error") or False,
             "send_at": send_at,
             "period": period,
             "level_id": digest.get("level_id", False),
@@ -97,9 +97,9 @@ class InvoiceReminderPreviewLine(models.TransientModel):
             ],
             "invoice_count": digest.get("invoice_count", 0),
             "credit_count": sum(1 for line in lines if line["kind"] == "credit"),
-            "amounts_json": entry["amounts"],
+            "amounts_json": entry.amounts,
             "totals_json": digest.get("totals_json", {}),
-            "attachment_names": "\n".join(entry.get("attachment_names", [])) or False,
+            "attachment_names": "\n".join(entry.attachment_names) or False,
             "action_summary": self._actions_text(entry) or False,
             "subject": mail.get("subject", False),
             "email_from": mail.get("email_from", False),
@@ -115,7 +115,7 @@ class InvoiceReminderPreviewLine(models.TransientModel):
             self.env._("%(fee)s: %(amount)s", fee=vals["name"], amount=vals["amount"])
             for vals in self._fee_lines(entry)
         ]
-        for action in entry.get("actions") or []:
+        for action in entry.actions:
             text = f"{kinds.get(action['kind'], action['kind'])}: {action.get('detail') or ''}"
             if action["state"] == "skipped":
                 text = _("%(action)s (skipped)", action=text)
@@ -126,16 +126,14 @@ class InvoiceReminderPreviewLine(models.TransientModel):
     def _fee_lines(self, entry):
         currencies = self.env["res.currency"]
         result = []
-        for command in (entry.get("digest") or {}).get("line_ids", []):
-            vals = command[2]
-            if vals.get("kind") == "fee":
-                currency = currencies.browse(vals["currency_id"])
-                result.append(
-                    {
-                        "name": vals["name"],
-                        "amount": format_amount(self.env, vals["amount_residual"], currency),
-                    }
-                )
+        for vals in entry.lines("fee"):
+            currency = currencies.browse(vals["currency_id"])
+            result.append(
+                {
+                    "name": vals["name"],
+                    "amount": format_amount(self.env, vals["amount_residual"], currency),
+                }
+            )
         return result
 
     def action_open(self):

@@ -1,5 +1,4 @@
 import base64
-import io
 import logging
 import subprocess
 
@@ -9,7 +8,7 @@ from odoo.tools.image import image_data_uri
 from odoo.tools.misc import find_in_path, format_amount, format_date
 from odoo.tools.pdf import merge_pdf
 
-from .. import pdf, rules
+from .. import pdf, rules, word
 
 _logger = logging.getLogger(__name__)
 
@@ -17,13 +16,6 @@ try:
     import pdfkit
 except ImportError:  # pragma: no cover - declared in external_dependencies
     pdfkit = None
-try:
-    import docx
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
-except ImportError:  # pragma: no cover - declared in external_dependencies
-    docx = None
 
 WKHTMLTOPDF_PARAM = "invoice_reminders.wkhtmltopdf_path"
 DEFAULT_WKHTMLTOPDF = "/usr/bin/wkhtmltopdf"
@@ -134,76 +126,109 @@ class InvoiceReminderStatement(models.AbstractModel):
         """
         lang = self._statement_lang(partner)
         # every label, date and amount in the customer's language
-        env = self.with_context(lang=lang).env
+        statement = self.with_context(lang=lang)
+        env = statement.env
         partner = partner.with_env(env)
         company = company.with_env(env)
-        date = date or fields.Date.context_today(self.with_env(env))
-
-        def amount(value, currency):
-            return format_amount(env, value or 0.0, currency)
-
-        company_lines = self._address_lines(company.partner_id)
-        if company.vat:
-            company_lines.append(env._("Tax ID: %(vat)s", vat=company.vat))
-        company_lines += [value for value in (company.email, company.phone) if value]
-        customer_lines = self._address_lines(partner)
-        if partner.vat:
-            customer_lines.append(env._("Tax ID: %(vat)s", vat=partner.vat))
-        if partner.ref:
-            customer_lines.append(env._("Customer reference: %(ref)s", ref=partner.ref))
-
-        payment_lines = [
-            env._("Please pay the amounts due by bank transfer, quoting the invoice numbers.")
-        ]
-        for bank in company.partner_id.bank_ids:
-            payment_lines.append(
-                env._("Account %(account)s", account=bank.display_name)
-                + (f" ({bank.bank_id.bic})" if bank.bank_id.bic else "")
-            )
-        payment_lines.append(
-            env._("If you have already paid, please disregard this statement. Thank you.")
-        )
+        date = date or fields.Date.context_today(statement)
 
         def image(value):
             if not (with_signature and value):
                 return False
             return {"uri": image_data_uri(value), "raw": base64.b64decode(value)}
 
-        title = env._("Statement of Overdue Invoices")
-        amount_due = [
-            {"currency": total["currency"].name, "amount": amount(total["net"], total["currency"])}
-            for total in totals
-            if (total["net"] or 0.0) > 0
-        ]
         return {
             "lang": lang,
             "lang_iso": env["res.lang"]._lang_get(lang).iso_code or "en",
-            "title": title,
+            "title": env._("Statement of Overdue Invoices"),
             "date": format_date(env, date),
             "date_raw": date,
             "reference": reference or "",
             "pay_by": format_date(env, pay_by) if pay_by else "",
-            "amount_due": amount_due,
+            "amount_due": [
+                {
+                    "currency": total["currency"].name,
+                    "amount": statement._statement_amount(total["net"], total["currency"]),
+                }
+                for total in totals
+                if (total["net"] or 0.0) > 0
+            ],
             "logo": {"uri": image_data_uri(company.logo), "raw": base64.b64decode(company.logo)}
             if company.logo
             else False,
-            "company": {"name": company.name, "lines": company_lines},
-            "customer": {"name": partner.display_name, "lines": customer_lines},
-            "labels": {
-                "date": env._("Date"),
-                "reference": env._("Reference"),
-                "customer": env._("Customer"),
-                "intro": env._(
-                    "According to our records, the following invoices are overdue. "
-                    "Amounts are what remains due on each invoice."
-                ),
-                "credits": env._("Credits in your favour"),
-                "payment": env._("Payment instructions"),
-                "amount_due": env._("Amount due"),
-                "pay_by": env._("Please pay by %(date)s", date=format_date(env, pay_by))
-                if pay_by
-                else "",
-            },
+            "company": {"name": company.name, "lines": statement._company_lines(company)},
+            "customer": {"name": partner.display_name, "lines": statement._customer_lines(partner)},
+            "labels": statement._statement_labels(pay_by),
+            **statement._statement_rows(invoices, credits, totals),
+            "payment_lines": statement._payment_lines(company),
+            "signature": image(company.reminder_signature),
+            "stamp": image(company.reminder_stamp),
+        }
+
+    @api.model
+    def _statement_amount(self, value, currency):
+        return format_amount(self.env, value or 0.0, currency)
+
+    @api.model
+    def _company_lines(self, company):
+        """The issuing company's address, tax id, email and phone."""
+        lines = self._address_lines(company.partner_id)
+        if company.vat:
+            lines.append(self.env._("Tax ID: %(vat)s", vat=company.vat))
+        return lines + [value for value in (company.email, company.phone) if value]
+
+    @api.model
+    def _customer_lines(self, partner):
+        """The customer's address, tax id and reference."""
+        lines = self._address_lines(partner)
+        if partner.vat:
+            lines.append(self.env._("Tax ID: %(vat)s", vat=partner.vat))
+        if partner.ref:
+            lines.append(self.env._("Customer reference: %(ref)s", ref=partner.ref))
+        return lines
+
+    @api.model
+    def _payment_lines(self, company):
+        """How to pay: by transfer to the company's bank accounts."""
+        env = self.env
+        lines = [env._("Please pay the amounts due by bank transfer, quoting the invoice numbers.")]
+        for bank in company.partner_id.bank_ids:
+            lines.append(
+                env._("Account %(account)s", account=bank.display_name)
+                + (f" ({bank.bank_id.bic})" if bank.bank_id.bic else "")
+            )
+        lines.append(env._("If you have already paid, please disregard this statement. Thank you."))
+        return lines
+
+    @api.model
+    def _statement_labels(self, pay_by):
+        env = self.env
+        return {
+            "date": env._("Date"),
+            "reference": env._("Reference"),
+            "customer": env._("Customer"),
+            "intro": env._(
+                "According to our records, the following invoices are overdue. "
+                "Amounts are what remains due on each invoice."
+            ),
+            "credits": env._("Credits in your favour"),
+            "payment": env._("Payment instructions"),
+            "amount_due": env._("Amount due"),
+            "pay_by": env._("Please pay by %(date)s", date=format_date(env, pay_by))
+            if pay_by
+            else "",
+        }
+
+    @api.model
+    def _statement_rows(self, invoices, credits, totals):
+        """The tables of the statement: invoices, credits, totals, with their columns."""
+        env = self.env
+        amount = self._statement_amount
+
+        def day(value):
+            return format_date(env, value) if value else ""
+
+        return {
             "columns": [
                 {"label": env._("Invoice"), "align": "left"},
                 {"label": env._("Date"), "align": "left"},
@@ -214,10 +239,8 @@ class InvoiceReminderStatement(models.AbstractModel):
             "invoices": [
                 {
                     "name": invoice["name"] or "",
-                    "date": format_date(env, invoice["date"]) if invoice["date"] else "",
-                    "date_due": format_date(env, invoice["date_due"])
-                    if invoice["date_due"]
-                    else "",
+                    "date": day(invoice["date"]),
+                    "date_due": day(invoice["date_due"]),
                     "days_overdue": str(invoice.get("days_overdue") or 0),
                     "amount": amount(invoice["amount"], invoice["currency"]),
                     "url": invoice.get("url") or "",
@@ -227,7 +250,7 @@ class InvoiceReminderStatement(models.AbstractModel):
             "credits": [
                 {
                     "name": credit["name"] or "",
-                    "date": format_date(env, credit["date"]) if credit["date"] else "",
+                    "date": day(credit["date"]),
                     "amount": amount(credit["amount"], credit["currency"]),
                 }
                 for credit in credits
@@ -247,9 +270,6 @@ class InvoiceReminderStatement(models.AbstractModel):
                 }
                 for total in totals
             ],
-            "payment_lines": payment_lines,
-            "signature": image(company.reminder_signature),
-            "stamp": image(company.reminder_stamp),
         }
 
     @api.model
@@ -315,6 +335,21 @@ class InvoiceReminderStatement(models.AbstractModel):
             }
             for line in credit_lines
         ]
+        return self._prepare_statement_data(
+            partner,
+            company,
+            invoices,
+            credits,
+            self._partner_statement_totals(partner, moves, credit_lines),
+            date=today,
+            reference=_("Preview"),
+            with_signature=with_signature,
+            pay_by=pay_by,
+        )
+
+    @api.model
+    def _partner_statement_totals(self, partner, moves, credit_lines):
+        """Totals per currency of a preview statement's invoices and credits."""
         grouped = rules.group_digests(
             [
                 rules.Line(
@@ -339,31 +374,18 @@ class InvoiceReminderStatement(models.AbstractModel):
                 for line in credit_lines
             ]
         )
+        if not grouped:
+            return []
         currencies = {c.name: c for c in (moves.currency_id | credit_lines.currency_id)}
-        totals = (
-            [
-                {
-                    "currency": currencies[name],
-                    "due": float(total.due),
-                    "credit": float(total.credit),
-                    "net": float(total.net),
-                }
-                for name, total in sorted(grouped[0].totals.items())
-            ]
-            if grouped
-            else []
-        )
-        return self._prepare_statement_data(
-            partner,
-            company,
-            invoices,
-            credits,
-            totals,
-            date=today,
-            reference=_("Preview"),
-            with_signature=with_signature,
-            pay_by=pay_by,
-        )
+        return [
+            {
+                "currency": currencies[name],
+                "due": float(total.due),
+                "credit": float(total.credit),
+                "net": float(total.net),
+            }
+            for name, total in sorted(grouped[0].totals.items())
+        ]
 
     @api.model
     def _render_partner_statement(self, partner, report_format):
@@ -517,147 +539,16 @@ class InvoiceReminderStatement(models.AbstractModel):
 
     @api.model
     def _render_statement_docx(self, data):
-        if docx is None:
+        if not word.available():
             raise UserError(_("The Python library python-docx is not installed."))
         try:
             # Word is XML: characters it cannot hold (control characters) are dropped
-            return self._build_docx(rules.xml_text(data))
+            return word.build(rules.xml_text(data))
         except Exception as error:  # e.g. an image format Word refuses
             _logger.info("Statement Word document not built: %s", error)
             raise UserError(
                 _("The statement Word document could not be built: %(error)s", error=error)
             ) from error
-
-    @api.model
-    def _build_docx(self, data):
-        document = docx.Document()
-        style = document.styles["Normal"]
-        style.font.name = "Arial"
-        style.font.size = Pt(10)
-        section = document.sections[0]
-        section.left_margin = section.right_margin = Cm(1.5)
-        section.top_margin = section.bottom_margin = Cm(1.5)
-
-        if data.get("logo"):
-            document.add_paragraph().add_run().add_picture(
-                io.BytesIO(data["logo"]["raw"]), height=Cm(1.5)
-            )
-        heading = document.add_paragraph()
-        heading.add_run(data["company"]["name"]).bold = True
-        for line in data["company"]["lines"]:
-            heading.add_run("\n" + line)
-        title = document.add_paragraph()
-        title.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        title_run = title.add_run(data["title"])
-        title_run.bold = True
-        title_run.font.size = Pt(14)
-        title.add_run(f"\n{data['labels']['date']}: {data['date']}")
-        if data["reference"]:
-            title.add_run(f"\n{data['labels']['reference']}: {data['reference']}")
-
-        customer = document.add_paragraph()
-        customer.add_run(data["labels"]["customer"] + "\n").italic = True
-        customer.add_run(data["customer"]["name"]).bold = True
-        for line in data["customer"]["lines"]:
-            customer.add_run("\n" + line)
-        if data.get("amount_due"):
-            due = document.add_paragraph()
-            due.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            due.add_run(data["labels"]["amount_due"]).italic = True
-            for row in data["amount_due"]:
-                amount_run = due.add_run("\n" + row["amount"])
-                amount_run.bold = True
-                amount_run.font.size = Pt(13)
-            if data["pay_by"]:
-                due.add_run("\n" + data["labels"]["pay_by"]).bold = True
-        document.add_paragraph(data["labels"]["intro"])
-
-        columns = data["columns"]
-        rows = [
-            [row["name"], row["date"], row["date_due"], row["days_overdue"], row["amount"]]
-            for row in data["invoices"]
-        ]
-        self._docx_table(
-            document, [c["label"] for c in columns], rows, [c["align"] for c in columns]
-        )
-
-        if data["credits"]:
-            document.add_paragraph().add_run(data["labels"]["credits"]).bold = True
-            self._docx_table(
-                document,
-                None,
-                [[c["name"], c["date"], c["amount"]] for c in data["credits"]],
-                ["left", "left", "right"],
-            )
-        # late fees and interest, when the reminder charges them
-        self._docx_fees(document, data)
-        document.add_paragraph()
-        totals = self._docx_table(
-            document,
-            data["total_columns"],
-            [[t["currency"], t["due"], t["credit"], t["net"]] for t in data["totals"]],
-            ["right"] * 4,
-        )
-        totals.alignment = WD_TABLE_ALIGNMENT.RIGHT
-
-        payment = document.add_paragraph()
-        payment.add_run(data["labels"]["payment"]).bold = True
-        for line in data["payment_lines"]:
-            payment.add_run("\n" + line)
-
-        if data.get("answer_link"):
-            answer = document.add_paragraph()
-            answer.add_run(data["answer_link"]["label"] + ": ").bold = True
-            answer.add_run(data["answer_link"]["url"])
-
-        if data["signature"] or data["stamp"]:
-            foot = document.add_paragraph()
-            if data["signature"]:
-                foot.add_run().add_picture(io.BytesIO(data["signature"]["raw"]), width=Cm(5))
-                foot.add_run("    ")
-            if data["stamp"]:
-                foot.add_run().add_picture(io.BytesIO(data["stamp"]["raw"]), width=Cm(3))
-        stream = io.BytesIO()
-        document.save(stream)
-        return stream.getvalue()
-
-    @api.model
-    def _docx_fees(self, document, data):
-        """The late fees of a statement as a Word table, when it has any."""
-        if not data.get("fees"):
-            return None
-        document.add_paragraph().add_run(data["labels"]["fees"]).bold = True
-        self._docx_table(
-            document,
-            data["fee_columns"],
-            [[fee["name"], fee["level"], fee["detail"], fee["amount"]] for fee in data["fees"]],
-            ["left", "left", "left", "right"],
-        )
-        for total in data["fee_totals"]:
-            document.add_paragraph(
-                f"{total['currency']}: {total['label']} {total['fee']} — "
-                f"{total['total_label']} {total['total']}"
-            )
-        return None
-
-    @api.model
-    def _docx_table(self, document, header, rows, aligns):
-        """A real Word table, filled row by row (python-docx' cell() is slow on big tables)."""
-        table = document.add_table(rows=1 if header else 0, cols=len(aligns))
-        table.style = "Table Grid"
-        alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT}
-        if header:
-            for cell, label, align in zip(table.rows[0].cells, header, aligns, strict=True):
-                paragraph = cell.paragraphs[0]
-                paragraph.add_run(label).bold = True
-                paragraph.alignment = alignment[align]
-        for values in rows:
-            cells = table.add_row().cells
-            for cell, value, align in zip(cells, values, aligns, strict=True):
-                paragraph = cell.paragraphs[0]
-                paragraph.add_run(value)
-                paragraph.alignment = alignment[align]
-        return table
 
     def _render_letters_pdf(self, letters):
         """Letters (statement data with ``letter``) as one PDF; raises a UserError on failure."""

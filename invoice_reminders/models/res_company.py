@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import str2bool
 
 from .. import rules
+from .invoice_reminder_policy import WEEKDAYS
 
 
 class ResCompany(models.Model):
@@ -33,7 +34,38 @@ class ResCompany(models.Model):
         "company_id",
         "partner_id",
         string="Reminder Report Recipients",
-        help="Who receives the summary report after each reminder run.",
+        help="Who receives the weekly report and the summary after each reminder run.",
+    )
+    reminder_summary_mail = fields.Boolean(
+        string="Email Each Run's Summary",
+        default=True,
+        help="Mail the summary of each reminder run (who was reminded, for what, who was "
+        "skipped) to the summary recipients. Off, it stays readable on the run.",
+    )
+    reminder_owner_report = fields.Boolean(
+        string="Weekly Report",
+        default=True,
+        help="Mail the summary recipients a weekly report: what is overdue and how it "
+        "changed, what came in, what the reminders did and what needs a decision.",
+    )
+    reminder_owner_report_weekday = fields.Selection(
+        WEEKDAYS,
+        string="Weekly Report Day",
+        required=True,
+        default="1",
+        help="Day of the week the weekly report is sent, by default the morning after the "
+        "Monday run.",
+    )
+    reminder_owner_report_hour = fields.Integer(
+        string="Weekly Report Hour",
+        default=8,
+        help="Hour of the day, in the company's time zone, when the weekly report is sent.",
+    )
+    reminder_owner_report_date = fields.Date(
+        string="Last Weekly Report",
+        readonly=True,
+        copy=False,
+        help="Date of the last weekly report sent: one report per week.",
     )
     reminder_mail_server_id = fields.Many2one(
         "ir.mail_server",
@@ -65,6 +97,17 @@ class ResCompany(models.Model):
                         "company, not to %(other)s.",
                         company=company.name,
                         other=policy.company_id.name,
+                    )
+                )
+
+    @api.constrains("reminder_owner_report_hour")
+    def _check_reminder_owner_report_hour(self):
+        for company in self:
+            if not 0 <= company.reminder_owner_report_hour <= 23:
+                raise ValidationError(
+                    _(
+                        "The hour of the weekly report must be between 0 and 23, not %(hour)s.",
+                        hour=company.reminder_owner_report_hour,
                     )
                 )
 

@@ -10,6 +10,19 @@ class ResConfigSettings(models.TransientModel):
     reminder_report_partner_ids = fields.Many2many(
         related="company_id.reminder_report_partner_ids", readonly=False
     )
+    reminder_summary_mail = fields.Boolean(
+        related="company_id.reminder_summary_mail", readonly=False
+    )
+    reminder_owner_report = fields.Boolean(
+        related="company_id.reminder_owner_report", readonly=False
+    )
+    reminder_owner_report_weekday = fields.Selection(
+        related="company_id.reminder_owner_report_weekday", readonly=False
+    )
+    reminder_owner_report_hour = fields.Integer(
+        related="company_id.reminder_owner_report_hour", readonly=False
+    )
+    reminder_owner_report_date = fields.Date(related="company_id.reminder_owner_report_date")
     reminder_mail_server_id = fields.Many2one(
         related="company_id.reminder_mail_server_id", readonly=False
     )

@@ -1,7 +1,8 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import format_date
 
 from .. import rules
 from .invoice_reminder_digest import DIGEST_STATES
@@ -213,10 +214,9 @@ class ResPartner(models.Model):
     def _compute_reminder_forecast(self):
         company = self.env.company
         commercial = self.commercial_partner_id
-        Run = self.env["invoice.reminder.run"].sudo()
         ids = [pid for pid in commercial.ids if isinstance(pid, int)]
-        _by_move, by_partner = Run._forecast(company, ids)
-        recipients = Run._recipients(ids) if ids else {}
+        _by_move, by_partner = self.env["invoice.reminder.planner"]._forecast(company, ids)
+        recipients = self.env["invoice.reminder.facts"].sudo()._recipients(ids) if ids else {}
         overdue = self._reminder_overdue_amounts(company, ids)
         for partner in self:
             pid = partner.commercial_partner_id.id
@@ -265,8 +265,10 @@ class ResPartner(models.Model):
 
     def _search_reminder_next_date(self, operator, value):
         company = self.env.company
-        Run = self.env["invoice.reminder.run"].sudo()
-        _by_move, by_partner = Run._forecast(company, Run._open_invoice_partners(company))
+        Facts = self.env["invoice.reminder.facts"].sudo()
+        _by_move, by_partner = self.env["invoice.reminder.planner"]._forecast(
+            company, Facts._open_invoice_partners(company)
+        )
         dates = {pid: date for pid, (date, _level) in by_partner.items()}
         matching = rules.filter_dates(dates, operator, value)
         if matching is None:  # "is set" / "is not set"
@@ -276,8 +278,10 @@ class ResPartner(models.Model):
 
     def _search_reminder_next_level_id(self, operator, value):
         company = self.env.company
-        Run = self.env["invoice.reminder.run"].sudo()
-        _by_move, by_partner = Run._forecast(company, Run._open_invoice_partners(company))
+        Facts = self.env["invoice.reminder.facts"].sudo()
+        _by_move, by_partner = self.env["invoice.reminder.planner"]._forecast(
+            company, Facts._open_invoice_partners(company)
+        )
         matching = rules.filter_levels(
             {pid: level.id for pid, (_date, level) in by_partner.items()},
             self.env["invoice.reminder.level"]._reminder_level_ids(operator, value),
@@ -291,9 +295,9 @@ class ResPartner(models.Model):
         company = self.env.company
         if not company.reminder_enabled:
             return [("id", "in", [])] if (operator == "=") == bool(value) else []
-        Run = self.env["invoice.reminder.run"].sudo()
-        ids = Run._open_invoice_partners(company)
-        recipients = Run._recipients(ids)
+        Facts = self.env["invoice.reminder.facts"].sudo()
+        ids = Facts._open_invoice_partners(company)
+        recipients = Facts._recipients(ids)
         warned = [
             pid
             for pid, (to, _cc) in recipients.items()
@@ -363,7 +367,7 @@ class ResPartner(models.Model):
     @api.model
     def _reminder_overdue_partner_ids(self):
         """Customers of the current company with an open invoice past its due date."""
-        return self.env["invoice.reminder.run"]._open_invoice_partners(
+        return self.env["invoice.reminder.facts"]._open_invoice_partners(
             self.env.company, due_before=fields.Date.context_today(self)
         )
 
@@ -389,9 +393,86 @@ class ResPartner(models.Model):
     def action_reminder_send_now(self):
         """Send this customer's reminder of the current period now (once per period)."""
         self.ensure_one()
-        return self.env["invoice.reminder.run"]._send_customer_now(self.commercial_partner_id)
+        return self.commercial_partner_id._reminder_send_now()
 
     def action_reminder_skip_period(self):
         """Skip this customer in the current period of its policy."""
         self.ensure_one()
-        return self.env["invoice.reminder.run"]._skip_customer_period(self.commercial_partner_id)
+        return self.commercial_partner_id._reminder_skip_period()
+
+    # ------------------------------------------------------------------
+    # One customer by hand: send now, skip this period
+    # ------------------------------------------------------------------
+
+    def _check_reminder_manager(self):
+        if not self.env.su and not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(_("Only accounting managers can send payment reminders now."))
+
+    def _reminder_period_digest_domain(self, run):
+        """The reminder of this customer in ``run``'s period, as a domain."""
+        return [
+            ("partner_id", "=", self.id),
+            ("policy_id", "=", run.policy_id.id),
+            ("period", "=", run.period),
+            ("kind", "=", "digest"),
+        ]
+
+    def _reminder_send_now(self):
+        """Build and queue this customer's reminder of the current period, once."""
+        self.ensure_one()
+        self._check_reminder_manager()
+        Run = self.env["invoice.reminder.run"]
+        run, now = Run._current_run_of(self)
+        Digest = self.env["invoice.reminder.digest"].sudo()
+        domain = self._reminder_period_digest_domain(run)
+        if Digest.search_count(domain):
+            return Run._notify(
+                _("%(customer)s was already reminded in this period.", customer=self.name),
+                "info",
+            )
+        run._process_customers([self.id], now)
+        digest = Digest.search(domain)
+        if digest.mail_id:
+            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
+            return Run._notify(
+                _("The reminder of %(customer)s is on its way.", customer=self.name), "success"
+            )
+        skip = run.skip_ids.filtered(lambda skip: skip.partner_id == self)
+        reason = (
+            dict(skip._fields["reason"]._description_selection(self.env)).get(skip.reason)
+            if skip
+            else digest.error or _("no invoice to remind today")
+        )
+        return Run._notify(
+            _("Nothing was sent to %(customer)s: %(reason)s.", customer=self.name, reason=reason),
+            "warning",
+        )
+
+    def _reminder_skip_period(self):
+        """Leave this customer out of the current period of its policy."""
+        self.ensure_one()
+        self._check_reminder_manager()
+        Run = self.env["invoice.reminder.run"]
+        run, _now = Run._current_run_of(self)
+        domain = self._reminder_period_digest_domain(run)
+        if self.env["invoice.reminder.digest"].sudo().search_count(domain):
+            raise UserError(
+                _("%(customer)s was already reminded in this period.", customer=self.name)
+            )
+        if not run.skip_ids.filtered(lambda skip: skip.partner_id == self):
+            self.env["invoice.reminder.run.skip"].sudo().create(
+                {
+                    "run_id": run.id,
+                    "partner_id": self.id,
+                    "reason": "skipped",
+                    "detail": _("by %(user)s", user=self.env.user.name),
+                }
+            )
+        return Run._notify(
+            _(
+                "%(customer)s is left out of the reminders of %(period)s.",
+                customer=self.name,
+                period=format_date(self.env, run.period),
+            ),
+            "success",
+        )

@@ -5,6 +5,7 @@ from . import test_access
 from . import test_tour
 from . import test_digest_run
 from . import test_documents
+from . import test_statement_documents
 from . import test_statement_links
 from . import test_bench
 from . import test_mail_template
@@ -15,4 +16,5 @@ from . import test_languages
 from . import test_escalation
 from . import test_reminder_email
 from . import test_security
+from . import test_owner_report
 from . import test_customer_answers

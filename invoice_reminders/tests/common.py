@@ -193,6 +193,33 @@ class ReminderRunCommon(ReminderCommon):
             [("partner_id", "=", (partner or self.customer).id)], order="period, id"
         )
 
+    def bounce(self, sent, address, reason="mailbox full"):
+        """A delivery status notification for the ``sent`` message, through the mail gateway."""
+        alias = self.env["ir.config_parameter"].sudo().get_param("mail.bounce.alias", "bounce")
+        dsn = (
+            f"From: MAILER-DAEMON@mx.test\r\nTo: {alias}@company.test\r\n"
+            "Subject: Undelivered Mail Returned to Sender\r\n"
+            f"Message-Id: <bounce-{abs(hash(sent['Message-Id']))}@mx.test>\r\n"
+            "MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n'
+            "\r\n--B\r\n"
+            "Content-Type: text/plain\r\n\r\n"
+            f"Delivery to {address} failed: {reason}.\r\n"
+            "\r\n--B\r\n"
+            "Content-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.test\r\n\r\n"
+            f"Final-Recipient: rfc822; {address}\r\n"
+            "Action: failed\r\n"
+            "Status: 5.2.2\r\n"
+            "\r\n--B\r\n"
+            "Content-Type: text/rfc822-headers\r\n\r\n"
+            f"Message-Id: {sent['Message-Id']}\r\n"
+            f"To: {address}\r\n"
+            f"Subject: {sent['Subject']}\r\n"
+            "\r\n--B--\r\n"
+        )
+        self.env["mail.thread"].message_process(False, dsn)
+
     @staticmethod
     def html_of(message):
         part = message.get_body(preferencelist=("html",))

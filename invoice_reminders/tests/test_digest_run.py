@@ -271,31 +271,7 @@ class TestDigestRun(ReminderRunCommon):
         digest = self.digests()
         self.assertEqual(digest.state, "sent")
         sent = self.smtp.to("accounts@deco.test")[0]["message"]
-        dsn = (
-            "From: MAILER-DAEMON@mx.deco.test\r\n"
-            f"To: {self.env['ir.config_parameter'].sudo().get_param('mail.bounce.alias', 'bounce')}"
-            "@company.test\r\n"
-            "Subject: Undelivered Mail Returned to Sender\r\n"
-            "Message-Id: <bounce-1@mx.deco.test>\r\n"
-            "MIME-Version: 1.0\r\n"
-            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n'
-            "\r\n--B\r\n"
-            "Content-Type: text/plain\r\n\r\n"
-            "Delivery to accounts@deco.test failed: mailbox full.\r\n"
-            "\r\n--B\r\n"
-            "Content-Type: message/delivery-status\r\n\r\n"
-            "Reporting-MTA: dns; mx.deco.test\r\n\r\n"
-            "Final-Recipient: rfc822; accounts@deco.test\r\n"
-            "Action: failed\r\n"
-            "Status: 5.2.2\r\n"
-            "\r\n--B\r\n"
-            "Content-Type: text/rfc822-headers\r\n\r\n"
-            f"Message-Id: {sent['Message-Id']}\r\n"
-            f"To: accounts@deco.test\r\n"
-            f"Subject: {sent['Subject']}\r\n"
-            "\r\n--B--\r\n"
-        )
-        self.env["mail.thread"].message_process(False, dsn)
+        self.bounce(sent, "accounts@deco.test")
         digest.invalidate_recordset()
         self.assertEqual(digest.state, "bounced")
         self.assertIn("mailbox full", digest.error)

@@ -95,8 +95,12 @@ class TestLanguages(ReminderRunCommon):
         )
         with freeze_time(MONDAY):
             self.run_job()
+        # the owner's weekly report, the morning after
+        with freeze_time("2026-02-03 09:00:00"):
+            self.env["invoice.reminder.owner.report"]._cron_send_owner_reports()
+            self.deliver()
         [mail] = self.smtp.to(f"{lang}@customer.test")
-        [summary] = self.smtp.to("owner@company.test")
+        [summary, weekly] = self.smtp.to("owner@company.test")
         message = mail["message"]
         files = {part.get_content_type(): part.get_content() for part in message.iter_attachments()}
         _document, tables = docx_tables(
@@ -114,6 +118,9 @@ class TestLanguages(ReminderRunCommon):
             "summary": str(summary["message"]["Subject"])
             + " "
             + plain(self.html_of(summary["message"])),
+            "weekly report": str(weekly["message"]["Subject"])
+            + " "
+            + plain(self.html_of(weekly["message"])),
         }
 
     def test_each_language_reads_its_own(self):
@@ -132,6 +139,7 @@ class TestLanguages(ReminderRunCommon):
                 self.assertIn(first_level, texts["statement PDF"])
                 self.assertIn(first_level, texts["statement Word"])
                 self.assertIn(first_level, texts["summary"])
+                self.assertIn(first_level, texts["weekly report"])
                 # amounts in the language's format (1.200,00 / 1 200,00 / 1200,00...)
                 amount = formatLang(self.env(context={"lang": _code}), 1200.0)
                 self.assertNotEqual(amount, "1,200.00")

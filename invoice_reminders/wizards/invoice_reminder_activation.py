@@ -106,7 +106,7 @@ class InvoiceReminderActivation(models.TransientModel):
         )
         rows = self.env.cr.dictfetchall()
         today = fields.Date.context_today(self)
-        recipients = self.env["invoice.reminder.run"]._recipients(
+        recipients = self.env["invoice.reminder.facts"]._recipients(
             list({row["commercial_partner_id"] for row in rows})
         )
         currencies = {

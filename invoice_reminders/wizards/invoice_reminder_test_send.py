@@ -82,18 +82,50 @@ class InvoiceReminderTestSend(models.TransientModel):
 
     def _log_on_customer(self, partner, entry):
         """Note on the customer's chatter who sent which test reminder to whom."""
-        attachments = entry.get("attachment_names") or []
+        attachments = entry.attachment_names
         text = _(
             "Test reminder (%(level)s, %(count)s invoice(s)) sent by %(user)s to %(address)s; "
             "attachments: %(attachments)s. The customer received nothing.",
-            level=self.env["invoice.reminder.level"].browse(entry["digest"]["level_id"]).name,
-            count=entry["digest"]["invoice_count"],
+            level=self.env["invoice.reminder.level"].browse(entry.digest["level_id"]).name,
+            count=entry.digest["invoice_count"],
             user=self.env.user.name,
             address=self.email_to,
             attachments=", ".join(attachments) or _("none"),
         )
         # a note, whoever may send the test, even without the right to edit the contact
         partner._message_log(body=escape(text), author_id=self.env.user.partner_id.id)
+
+    def _queue_test_mail(self, partner, entry):
+        """Queue the built reminder, with its documents, to ``email_to`` only."""
+        mail = entry.mail
+        banner = self.env["ir.qweb"]._render(
+            "invoice_reminders.invoice_reminder_test_banner",
+            {"customer": partner.display_name, "recipients": entry.digest["email_to"]},
+        )
+        company = self.policy_id.company_id
+        attachments = self.env["ir.attachment"].create(
+            [
+                {
+                    "name": name,
+                    "datas": base64.b64encode(raw),
+                    "mimetype": mimetype,
+                    "res_model": "mail.mail",
+                }
+                for name, raw, mimetype in entry.files
+            ]
+        )
+        self.env["mail.mail"].sudo().create(
+            {
+                "subject": _("[TEST] %(subject)s", subject=mail["subject"]),
+                "body_html": Markup(banner) + Markup(mail["body_html"] or ""),
+                "email_from": mail["email_from"],
+                "email_to": self.email_to,
+                "auto_delete": False,
+                "mail_server_id": company.reminder_mail_server_id.id or False,
+                "attachment_ids": [Command.set(attachments.ids)],
+                "headers": repr({"X-Invoice-Reminders-Test": "1"}),
+            }
+        )
 
     def action_send(self):
         """Build the customer's next reminder and send it to ``email_to`` only."""
@@ -112,11 +144,11 @@ class InvoiceReminderTestSend(models.TransientModel):
         # own code builds the reminder (as superuser, as the run does)
         partner.check_access("read")
         self.policy_id.check_access("read")
-        Run = self.env["invoice.reminder.run"].sudo()
-        send_at, _period, entries = Run._simulate_next_run(
+        Simulation = self.env["invoice.reminder.simulation"].sudo()
+        send_at, _period, entries = Simulation._simulate_next_run(
             self.policy_id, partner_ids=[partner.id], attachments=True
         )
-        entry = next((e for e in entries if e.get("digest")), None)
+        entry = next((e for e in entries if e.digest), None)
         if not send_at:
             raise UserError(
                 _(
@@ -133,37 +165,9 @@ class InvoiceReminderTestSend(models.TransientModel):
                     policy=self.policy_id.display_name,
                 )
             )
-        if entry["mail"].get("error"):
-            raise UserError(entry["mail"]["error"])
-        mail = entry["mail"]
-        banner = self.env["ir.qweb"]._render(
-            "invoice_reminders.invoice_reminder_test_banner",
-            {"customer": partner.display_name, "recipients": entry["digest"]["email_to"]},
-        )
-        company = self.policy_id.company_id
-        attachments = self.env["ir.attachment"].create(
-            [
-                {
-                    "name": name,
-                    "datas": base64.b64encode(raw),
-                    "mimetype": mimetype,
-                    "res_model": "mail.mail",
-                }
-                for name, raw, mimetype in entry.get("files", [])
-            ]
-        )
-        self.env["mail.mail"].sudo().create(
-            {
-                "subject": _("[TEST] %(subject)s", subject=mail["subject"]),
-                "body_html": Markup(banner) + Markup(mail["body_html"] or ""),
-                "email_from": mail["email_from"],
-                "email_to": self.email_to,
-                "auto_delete": False,
-                "mail_server_id": company.reminder_mail_server_id.id or False,
-                "attachment_ids": [Command.set(attachments.ids)],
-                "headers": repr({"X-Invoice-Reminders-Test": "1"}),
-            }
-        )
+        if entry.mail.get("error"):
+            raise UserError(entry.mail["error"])
+        self._queue_test_mail(partner, entry)
         self._log_on_customer(partner, entry)
         self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
         return {

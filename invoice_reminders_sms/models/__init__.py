@@ -1,3 +1,3 @@
 from . import invoice_reminder_level
 from . import invoice_reminder_digest
-from . import invoice_reminder_run
+from . import invoice_reminder_escalation

@@ -1,11 +1,13 @@
 import re
 
-from odoo import _, models
+from odoo import _, api, models
+from odoo.exceptions import UserError
 
 
-class InvoiceReminderRun(models.Model):
-    _inherit = "invoice.reminder.run"
+class InvoiceReminderEscalation(models.AbstractModel):
+    _inherit = "invoice.reminder.escalation"
 
+    @api.model
     def _prepare_actions(self, entry, level, partner):
         actions = super()._prepare_actions(entry, level, partner)
         if level.sms_template_id:
@@ -31,10 +33,11 @@ class InvoiceReminderRun(models.Model):
                 )
         return actions
 
-    def _update_actions(self):
+    @api.model
+    def _update_actions(self, run):
         """An SMS action follows its notification: sent, or failed with the reason."""
-        res = super()._update_actions()
-        actions = self.action_ids.filtered(
+        res = super()._update_actions(run)
+        actions = run.action_ids.filtered(
             lambda action: action.kind == "sms" and action.state == "queued"
         )
         if not actions:
@@ -66,3 +69,21 @@ class InvoiceReminderRun(models.Model):
                     }
                 )
         return res
+
+    @api.model
+    def _do_action(self, digest, action):
+        if action["kind"] != "sms":
+            return super()._do_action(digest, action)
+        template = digest.level_id.sms_template_id
+        body = template._render_field("body", digest.ids, compute_lang=True)[digest.id]
+        if not body:
+            raise UserError(_("The SMS template %(template)s is empty.", template=template.name))
+        message = (
+            digest.partner_id.sudo()
+            .with_context(mail_create_nosubscribe=True)
+            ._message_sms(body, partner_ids=[], sms_numbers=[action["number"]], put_in_queue=True)
+        )
+        # sent by Odoo's SMS queue once this transaction is committed: a rolled
+        # back preview never sends one
+        self.env.ref("sms.ir_cron_sms_scheduler_action")._trigger()
+        return {"state": "queued", "mail_message_id": message.id}
