@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Mutation testing of the plain-Python modules ``rules.py`` and ``pdf.py``.
+"""Mutation testing of the plain-Python modules: the ``rules`` package and ``pdf.py``.
 
 A mutant is one small change of the module's source: a comparison made strict
 or loose or turned around (``<`` to ``<=`` or ``>``), ``==`` to ``!=``, ``in``
@@ -14,12 +14,13 @@ A surviving mutant gets a test that kills it, or, if it cannot change the
 behaviour, a place in ``tests/mutants_equivalent.txt`` with the reason: listed
 mutants are left out of the score.  Each entry is one line
 ``<file> :: <function> :: <line>  =>  <mutated line>`` (as ``--list`` prints
-it) followed by indented lines giving the reason.
+it; ``<file>`` relative to its add-on: ``rules/ladder.py``, ``pdf.py``) followed
+by indented lines giving the reason.
 
 Usage (with the project's virtualenv, which has pytest)::
 
-    python scripts/mutants.py              # rules.py and pdf.py, 2 processes
-    python scripts/mutants.py rules        # rules.py only
+    python scripts/mutants.py              # every rules module and pdf.py, 2 processes
+    python scripts/mutants.py rules        # every module of invoice_reminders/rules/ only
     python scripts/mutants.py --list pdf   # the mutants, without running them
     python scripts/mutants.py --only late_charges rules
 
@@ -44,28 +45,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENTS = ROOT / "tests" / "mutants_equivalent.txt"
-RULES_TESTS = (
-    "tests/test_rules.py",
-    "tests/test_rules_fees.py",
-    "tests/test_rules_forecast.py",
-    "tests/test_rules_answers.py",
+RULES_MODULES = tuple(
+    path.relative_to(ROOT).as_posix() for path in sorted(ROOT.glob("invoice_reminders/rules/*.py"))
+)
+RULES_TESTS = tuple(
+    path.relative_to(ROOT).as_posix() for path in sorted(ROOT.glob("tests/test_rules*.py"))
 )
 
 
 @dataclass(frozen=True)
 class Target:
-    """A module to mutate, the tests that must kill its mutants, the score to reach."""
+    """Modules to mutate, the tests that must kill their mutants, the score to reach
+    (over all the modules: each mutant runs the target's tests)."""
 
-    path: str
+    label: str
+    paths: tuple[str, ...]
     tests: tuple[str, ...]
     fail_under: float | None = None
     needs: str | None = None  # a program without which its tests are skipped
 
 
 TARGETS = {
-    "rules": Target("invoice_reminders/rules.py", RULES_TESTS, fail_under=95.0),
+    "rules": Target("rules/", RULES_MODULES, RULES_TESTS, fail_under=95.0),
     "pdf": Target(
-        "invoice_reminders/pdf.py", ("tests/test_pdf.py",), fail_under=95.0, needs="wkhtmltopdf"
+        "pdf.py",
+        ("invoice_reminders/pdf.py",),
+        ("tests/test_pdf.py",),
+        fail_under=95.0,
+        needs="wkhtmltopdf",
     ),
 }
 SUPPORT = ("tests/conftest.py",)  # copied along with every target's tests
@@ -118,7 +125,7 @@ class Mutant:
         return (self.original[:start] + replacement.encode() + self.original[end:]).decode()
 
     def __str__(self):
-        return f"{Path(self.path).name}:{self.lineno} {self.function}: {self.mutated_line}"
+        return f"{short_name(self.path)}:{self.lineno} {self.function}: {self.mutated_line}"
 
 
 class _Collector(ast.NodeVisitor):
@@ -206,12 +213,22 @@ class _Collector(ast.NodeVisitor):
                 self.add(self.start(node), self.end(node), repr(moved))
 
 
+def short_name(path: str) -> str:
+    """``path`` (relative to the repository) relative to its add-on: ``rules/ladder.py``."""
+    return Path(*Path(path).parts[1:]).as_posix()
+
+
+def generate_target(target: Target) -> list[Mutant]:
+    """The mutants of every module of ``target``, module after module."""
+    return [mutant for path in target.paths for mutant in generate(path)]
+
+
 def generate(path: str) -> list[Mutant]:
     """The mutants of the module at ``path`` (relative to the repository), in source order."""
     data = (ROOT / path).read_bytes()
     collector = _Collector(data)
     collector.visit(ast.parse(data))
-    name = Path(path).name
+    name = short_name(path)
     mutants, seen, keys = [], set(), {}
     for start, end, replacement, function in sorted(collector.edits):
         if (start, end, replacement) in seen:
@@ -297,7 +314,7 @@ def _pytest(folder: Path, tests, timeout: float) -> tuple[int, float]:
 
 
 def _copy(target: Target, folder: Path):
-    for relative in (target.path, *target.tests, *SUPPORT):
+    for relative in (*target.paths, *target.tests, *SUPPORT):
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / relative, folder / relative)
 
@@ -305,7 +322,7 @@ def _copy(target: Target, folder: Path):
 def run(target: Target, mutants, jobs: int, progress=sys.stderr) -> dict[str, bool | None]:
     """Run the tests of ``target`` against each mutant: ``{key: killed}``, None
     for a mutant that is not valid Python (left out)."""
-    original = (ROOT / target.path).read_text(encoding="utf-8")
+    originals = {path: (ROOT / path).read_text(encoding="utf-8") for path in target.paths}
     with tempfile.TemporaryDirectory(prefix="invoice_reminders_mutants_") as tmp:
         folders: queue.Queue = queue.Queue()
         for index in range(jobs):
@@ -314,7 +331,7 @@ def run(target: Target, mutants, jobs: int, progress=sys.stderr) -> dict[str, bo
             folders.put(folder)
         code, baseline = _pytest(Path(tmp) / "0", target.tests, timeout=600)
         if code != 0:
-            raise SystemExit(f"the tests of {target.path} fail without any mutant (exit {code})")
+            raise SystemExit(f"the tests of {target.label} fail without any mutant (exit {code})")
         timeout = max(10.0, 5 * baseline)
 
         def one(mutant):
@@ -325,11 +342,11 @@ def run(target: Target, mutants, jobs: int, progress=sys.stderr) -> dict[str, bo
                 return mutant, None
             folder = folders.get()
             try:
-                (folder / target.path).write_text(source, encoding="utf-8")
+                (folder / mutant.path).write_text(source, encoding="utf-8")
                 code, _duration = _pytest(folder, target.tests, timeout)
                 return mutant, code != 0
             finally:
-                (folder / target.path).write_text(original, encoding="utf-8")
+                (folder / mutant.path).write_text(originals[mutant.path], encoding="utf-8")
                 folders.put(folder)
 
         results = {}
@@ -337,13 +354,13 @@ def run(target: Target, mutants, jobs: int, progress=sys.stderr) -> dict[str, bo
             for done, (mutant, killed) in enumerate(pool.map(one, mutants), 1):
                 results[mutant.key] = killed
                 if done % 25 == 0 or done == len(mutants):
-                    print(f"  {target.path}: {done}/{len(mutants)}", file=progress, flush=True)
+                    print(f"  {target.label}: {done}/{len(mutants)}", file=progress, flush=True)
     return results
 
 
 def report(target: Target, mutants, results, equivalents) -> bool:
     """Print the score and the survivors of ``target``; False when under its target."""
-    name = Path(target.path).name
+    name = target.label
     listed = {_normalize(key) for key in equivalents}
     invalid = [m for m in mutants if results[m.key] is None]
     mutants = [m for m in mutants if results[m.key] is not None]
@@ -358,6 +375,12 @@ def report(target: Target, mutants, results, equivalents) -> bool:
         f"{len(equivalent)} listed as equivalent, "
         f"{len(killed)}/{len(scored)} killed: {score:.1f}%{goal}"
     )
+    if len(target.paths) > 1:
+        for path in target.paths:
+            of_path = [m for m in scored if m.path == path]
+            if of_path:
+                dead = sum(1 for m in of_path if results[m.key])
+                print(f"  {short_name(path)}: {dead}/{len(of_path)} killed")
     for mutant in survivors:
         print(f"  survived  {mutant}")
         print(f"            {mutant.key}")
@@ -386,7 +409,7 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown module(s): {', '.join(sorted(unknown))}")
     equivalents = read_equivalents()
-    all_mutants = {name: generate(TARGETS[name].path) for name in names}
+    all_mutants = {name: generate_target(TARGETS[name]) for name in names}
     missing = [key for key, reason in equivalents.items() if not reason]
     if missing:
         print(f"equivalent mutants without a reason: {missing}", file=sys.stderr)
@@ -402,7 +425,7 @@ def main(argv=None) -> int:
     for name in names:
         target = TARGETS[name]
         if target.needs and not shutil.which(target.needs):
-            print(f"{Path(target.path).name}: skipped, {target.needs} is not installed")
+            print(f"{target.label}: skipped, {target.needs} is not installed")
             continue
         mutants = [m for m in all_mutants[name] if not args.only or args.only in m.key]
         started = time.monotonic()
@@ -411,7 +434,7 @@ def main(argv=None) -> int:
         print(f"  ({time.monotonic() - started:.0f} s)")
     stale = stale_equivalents(equivalents, [m for name in names for m in all_mutants[name]])
     for key in stale:
-        if key.split(" :: ", 1)[0] in {Path(TARGETS[n].path).name for n in names}:
+        if key.split(" :: ", 1)[0] in {short_name(p) for n in names for p in TARGETS[n].paths}:
             print(f"listed as equivalent, no such mutant any more: {key}")
     return 0 if ok else 1
 

@@ -1,7 +1,11 @@
 """Shared helpers of the plain-Python tests.
 
-``invoice_reminders/rules.py`` is loaded by file path: importing the package
-``invoice_reminders`` would import Odoo.
+The ``invoice_reminders/rules`` package is loaded by file path: importing the
+package ``invoice_reminders`` would import Odoo.  It is loaded as a top-level
+package of its own, ``invoice_reminders_rules``, whose ``__path__`` is the
+``rules`` folder: its modules import each other relatively
+(``from .eligibility import ...``), so they load as
+``invoice_reminders_rules.<module>`` and nothing else of the add-on runs.
 """
 
 import importlib.util
@@ -12,37 +16,67 @@ from pathlib import Path
 import pytest
 
 ADDON = Path(__file__).resolve().parent.parent / "invoice_reminders"
-RULES_PATH = ADDON / "rules.py"
+RULES_PATH = ADDON / "rules"
 MODULE_NAME = "invoice_reminders_rules"
 
 
 def load_rules(path=RULES_PATH, name=MODULE_NAME):
-    """Return a plain module of the add-on (``rules.py`` by default), loaded once.
+    """Return a plain module or package of the add-on (``rules`` by default), loaded once.
 
-    It is registered in ``sys.modules`` before being executed so that its
-    dataclasses can resolve their own module.
+    A folder is loaded as a package (its ``__init__.py``, with the folder as its
+    ``__path__``), so that its relative imports find its own modules.  It is
+    registered in ``sys.modules`` before being executed so that its dataclasses
+    can resolve their own module.
     """
     module = sys.modules.get(name)
     if module is not None:
         return module
-    spec = importlib.util.spec_from_file_location(name, path)
+    path = Path(path)
+    if path.is_dir():
+        spec = importlib.util.spec_from_file_location(
+            name, path / "__init__.py", submodule_search_locations=[str(path)]
+        )
+    else:
+        spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except BaseException:
-        del sys.modules[name]
+        for loaded in [key for key in sys.modules if key == name or key.startswith(f"{name}.")]:
+            del sys.modules[loaded]
         raise
     return module
 
 
+def invoice_facts(**changes):
+    """The keyword arguments of ``rules.ineligibility_reason`` for an open invoice
+    of 100 that may be reminded (dates given by the test), with ``changes``."""
+    return {
+        "move_type": "out_invoice",
+        "state": "posted",
+        "payment_state": "not_paid",
+        "amount_total": 100.0,
+        "amount_residual": 100.0,
+        "included": True,
+        "partner_enabled": True,
+        "company_enabled": True,
+        "due_date": None,
+        "invoice_date": None,
+        "days_after_due": 0,
+        "stop_after_months": 12,
+        "stop_on": "paid",
+        **changes,
+    }
+
+
 @pytest.fixture(scope="session")
 def rules():
-    """The ``rules`` module of ``invoice_reminders``."""
+    """The ``rules`` package of ``invoice_reminders``: every rule, whatever its module."""
     return load_rules()
 
 
-ROOT = RULES_PATH.parent.parent
+ROOT = ADDON.parent
 ADDONS = ("invoice_reminders", "invoice_reminders_sms", "invoice_reminders_queue")
 
 

@@ -1,4 +1,4 @@
-"""Late fees and interest of ``rules.py``: rounding per currency, interest over days."""
+"""Late fees and interest of ``rules/amounts.py``: rounding per currency, interest over days."""
 
 import dataclasses
 from decimal import Decimal

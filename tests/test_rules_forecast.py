@@ -1,28 +1,15 @@
-"""Unit tests of the forward-looking rules of ``rules.py``: activation,
+"""Unit tests of the forward-looking rules of ``rules/``: activation,
 next reminder, forewarning, filters (no Odoo)."""
 
 from datetime import date, datetime, timedelta
 
 import pytest
+from conftest import invoice_facts
 
 D = date
 DT = datetime
 
-FACTS = {
-    "move_type": "out_invoice",
-    "state": "posted",
-    "payment_state": "not_paid",
-    "amount_total": 100.0,
-    "amount_residual": 100.0,
-    "included": True,
-    "partner_enabled": True,
-    "company_enabled": True,
-    "due_date": D(2026, 11, 20),
-    "invoice_date": D(2026, 11, 1),
-    "days_after_due": 0,
-    "stop_after_months": 12,
-    "stop_on": "paid",
-}
+FACTS = invoice_facts(due_date=D(2026, 11, 20), invoice_date=D(2026, 11, 1))
 
 
 def mondays(first, count):

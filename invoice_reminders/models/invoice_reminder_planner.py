@@ -13,7 +13,7 @@ class InvoiceReminderPlanner(models.AbstractModel):
 
     For a company, a policy, a period (a :class:`~..plan.Scope`) and a set of
     customers, it reads the facts (``invoice.reminder.facts``), applies the
-    rules (``rules.py``) and returns plain :class:`~..plan.CustomerPlan`
+    rules (``rules/``) and returns plain :class:`~..plan.CustomerPlan`
     values: writes no record (but the portal tokens of the invoices). The
     run builds what they say; the preview, the test send, *Send now* and the
     forecast start from the same plan, so they cannot disagree with it.
