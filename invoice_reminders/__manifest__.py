@@ -1,7 +1,7 @@
 {
     "name": "Invoice Reminders",
     "summary": "Weekly payment-reminder digests for overdue customer invoices",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "author": "invoice_reminders developers",
     "website": "https://github.com/invoice-reminders/invoice_reminders",
@@ -26,6 +26,8 @@
         "views/res_config_settings_views.xml",
         "views/invoice_reminder_action_views.xml",
         "views/invoice_reminder_effectiveness_views.xml",
+        "views/invoice_reminder_answer_views.xml",
+        "views/invoice_reminder_portal_templates.xml",
         "report/invoice_reminder_letter_templates.xml",
         "report/invoice_reminder_statement_templates.xml",
         "report/invoice_reminder_preview_report.xml",

@@ -37,6 +37,7 @@ def build(data):
     # late fees and interest, when the reminder charges them
     _add_fees(document, data)
     _add_totals_and_payment(document, data)
+    _add_answer_link(document, data)
     _add_signature(document, data)
     stream = io.BytesIO()
     document.save(stream)
@@ -150,6 +151,14 @@ def _add_totals_and_payment(document, data):
     payment.add_run(data["labels"]["payment"]).bold = True
     for line in data["payment_lines"]:
         payment.add_run("\n" + line)
+
+
+def _add_answer_link(document, data):
+    """The link to the reminder's page, where the customer answers it."""
+    if data.get("answer_link"):
+        answer = document.add_paragraph()
+        answer.add_run(data["answer_link"]["label"] + ": ").bold = True
+        answer.add_run(data["answer_link"]["url"])
 
 
 def _add_signature(document, data):

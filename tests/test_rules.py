@@ -39,7 +39,7 @@ def test_constants(rules):
     }
 
 
-MODULES = ("amounts", "eligibility", "forecast", "ladder", "schedule", "text")
+MODULES = ("amounts", "answers", "eligibility", "forecast", "ladder", "schedule", "text")
 
 
 def test_every_module_is_there(rules):

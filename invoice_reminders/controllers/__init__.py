@@ -1,1 +1,1 @@
-from . import main  # noqa: F401
+from . import main, portal  # noqa: F401

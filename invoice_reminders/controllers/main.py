@@ -12,6 +12,24 @@ from ..models.invoice_reminder_statement import STATEMENT_FORMATS
 _logger = logging.getLogger(__name__)
 
 
+def digest_for_token(digest_id, access_token):
+    """The reminder ``digest_id`` as superuser if ``access_token`` is its own; else 404.
+
+    The token is compared in constant time; a missing reminder and a wrong or
+    missing token answer the same 404: nothing tells whether a reminder exists.
+    """
+    # sudo: the one reminder whose token is checked just below, nothing else
+    digest_sudo = request.env["invoice.reminder.digest"].sudo().browse(digest_id).exists()
+    if (
+        not digest_sudo
+        or not access_token
+        or not digest_sudo.access_token
+        or not consteq(str(digest_sudo.access_token), str(access_token))
+    ):
+        raise NotFound()
+    return digest_sudo
+
+
 class InvoiceReminderStatementController(http.Controller):
     """Download of reminder statements: by customers (token) and by users (preview)."""
 
@@ -64,15 +82,9 @@ class InvoiceReminderStatementController(http.Controller):
         A missing reminder, a wrong token and an unknown format all answer the
         same 404: nothing tells whether a reminder exists.
         """
-        digest = request.env["invoice.reminder.digest"].sudo().browse(digest_id).exists()
-        if (
-            not digest
-            or not access_token
-            or not digest.access_token
-            or not consteq(str(digest.access_token), str(access_token))
-            or report_format not in STATEMENT_FORMATS
-        ):
+        if report_format not in STATEMENT_FORMATS:
             raise NotFound()
+        digest = digest_for_token(digest_id, access_token)
         return self._statement_response(digest._render_statement, report_format)
 
     @http.route(

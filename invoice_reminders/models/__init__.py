@@ -30,3 +30,4 @@ from . import invoice_reminder_fee
 from . import invoice_reminder_action
 from . import invoice_reminder_owner_report
 from . import invoice_reminder_effectiveness
+from . import invoice_reminder_answer

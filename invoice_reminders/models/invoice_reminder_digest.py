@@ -6,6 +6,7 @@ from markupsafe import Markup
 from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
+from .. import rules
 from .mail_message import SANITIZED_BODIES, SanitizedBodies, SanitizeOnceHtml
 
 DIGEST_STATES = [
@@ -220,6 +221,40 @@ class InvoiceReminderDigest(models.Model):
         return self.get_base_url() + self.get_portal_url()
 
     # ------------------------------------------------------------------
+    # The reminder's page (controllers/portal.py)
+    # ------------------------------------------------------------------
+
+    def _get_answer_path(self):
+        """The reminder's page on the portal, with its access token."""
+        self.ensure_one()
+        return f"/my/reminders/{self.id}?access_token={self.access_token}"
+
+    def _get_answer_link(self):
+        """Absolute link to the reminder's page, where the customer answers it."""
+        self.ensure_one()
+        return self.get_base_url() + self._get_answer_path()
+
+    def _answer_moves(self):
+        """The invoices of this reminder the customer may still answer: its own, still open."""
+        self.ensure_one()
+        customer = self.partner_id.commercial_partner_id
+        return self.invoice_line_ids.move_id.filtered(
+            lambda move: (
+                move.commercial_partner_id == customer
+                and move.company_id == self.company_id
+                and move.move_type == "out_invoice"
+                and move.state == "posted"
+                and move.payment_state in ("not_paid", "partial")
+            )
+        )
+
+    def _answer_page_open(self, today=None):
+        """Whether the reminder's page still answers (rules.answer_token_valid)."""
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        return rules.answer_token_valid(self.period, today, len(self._answer_moves()))
+
+    # ------------------------------------------------------------------
     # Mail
     # ------------------------------------------------------------------
 
@@ -267,7 +302,15 @@ class InvoiceReminderDigest(models.Model):
                     },
                 )
             )
-            body = Markup(body) + link
+            answer = (
+                self.env["ir.qweb"]
+                .with_context(lang=lang)
+                ._render(
+                    "invoice_reminders.invoice_reminder_answer_link",
+                    {"url": self._get_answer_link()},
+                )
+            )
+            body = Markup(body) + link + answer
         return {
             "subject": rendered.get("subject") or _("Payment reminder"),
             "body_html": body,

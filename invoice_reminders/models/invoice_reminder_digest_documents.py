@@ -80,6 +80,13 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
             with_signature=level.print_signature_stamp,
             pay_by=self.pay_by_date or None,
         )
+        if level.include_links:
+            data["answer_link"] = {
+                "label": self.with_context(lang=Statement._statement_lang(self.partner_id)).env._(
+                    "Answer this reminder online"
+                ),
+                "url": self._get_answer_link(),
+            }
         return self._prepare_statement_fees(data)
 
     def _render_statement(self, report_format, data=None):

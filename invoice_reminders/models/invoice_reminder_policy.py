@@ -89,6 +89,9 @@ class InvoiceReminderPolicy(models.Model):
         default=3,
         help="Days after a promise to pay's date before it counts as broken and reminders resume.",
     )
+    # the reminder's page (controllers/portal.py); helps in the policy's form
+    answer_promise_max_days = fields.Integer("Promise Within (Days)", default=30)
+    answer_paid_pause_days = fields.Integer("Check Payments Within (Days)", default=7)
     thanks_template_id = fields.Many2one(
         "mail.template",
         string="Thank-You Email",
@@ -225,6 +228,21 @@ class InvoiceReminderPolicy(models.Model):
                     _(
                         "Policy %(policy)s: the forewarning must come between 0 and 168 hours "
                         "(a week) before the run.",
+                        policy=policy.display_name,
+                    )
+                )
+
+    @api.constrains("answer_promise_max_days", "answer_paid_pause_days")
+    def _check_answer_days(self):
+        for policy in self:
+            if not (
+                0 <= policy.answer_promise_max_days <= 365
+                and 0 <= policy.answer_paid_pause_days <= 365
+            ):
+                raise ValidationError(
+                    _(
+                        "Policy %(policy)s: the days of the reminder page's promises and "
+                        "payment checks go from 0 to 365.",
                         policy=policy.display_name,
                     )
                 )

@@ -17,3 +17,4 @@ from . import test_escalation
 from . import test_reminder_email
 from . import test_security
 from . import test_owner_report
+from . import test_customer_answers
