@@ -278,3 +278,34 @@ class InvoiceReminderAnswer(models.Model):
             phone=self.phone,
             invoices=invoices,
         )
+
+    @api.model
+    def _of_the_week(self, company, first, report_date):
+        """The answers received from ``first`` to the day before ``report_date``, still open."""
+        return self.search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "received"),
+                ("answered_at", ">=", fields.Datetime.to_datetime(first)),
+                ("answered_at", "<", fields.Datetime.to_datetime(report_date)),
+            ],
+            order="answered_at, id",
+        )
+
+    @api.model
+    def _owner_report_section(self, answers, lang):
+        """The answers of the week in the owner's report, after its template's body.
+
+        A view of its own: a company's edits of the report's (noupdate) template are kept.
+        """
+        if not answers:
+            return Markup()
+        env = self.with_context(lang=lang).env
+        labels = dict(env["invoice.reminder.answer"]._fields["kind"]._description_selection(env))
+        return env["ir.qweb"]._render(
+            "invoice_reminders.invoice_reminder_owner_report_answers",
+            {
+                "answers": [dict(row, label=labels[row["record"].kind]) for row in answers],
+                "format_date": lambda day: format_date(env, day),
+            },
+        )

@@ -71,6 +71,8 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
         """Render and queue the report of ``report_date`` to the summary recipients."""
         lang = company.partner_id.lang or "en_US"
         values = self.with_context(lang=lang)._report_values(company, report_date)
+        # the answers are a section of their own, after the template's (see _render_answers)
+        answers = values["decisions"].pop("answers", [])
         template = self.env.ref("invoice_reminders.mail_template_owner_report").sudo()
         rendered = {
             name: template._render_field(
@@ -78,7 +80,9 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             )[company.id]
             for name in ("subject", "body_html")
         }
-        mail = company._reminder_mail_owners(rendered["subject"], rendered["body_html"])
+        Answer = self.env["invoice.reminder.answer"]
+        body = rendered["body_html"] + Answer._owner_report_section(answers, lang)
+        mail = company._reminder_mail_owners(rendered["subject"], body)
         company.sudo().reminder_owner_report_date = report_date
         return mail
 
@@ -436,7 +440,11 @@ class InvoiceReminderOwnerReport(models.AbstractModel):
             order="invoice_date_due, id",
         )
         overdue_partners = {item.partner_id for item in items if item.due < report_date}
+        answers = self.env["invoice.reminder.answer"]._of_the_week(company, first, report_date)
         return {
+            "answers": [
+                {"record": answer, "url": self._record_url(company, answer)} for answer in answers
+            ],
             "broken_promises": [
                 {"record": promise, "url": self._record_url(company, promise)}
                 for promise in promises

@@ -449,3 +449,36 @@ class TestOwnerReport(ReminderRunCommon):
             Effect.with_user(contacts).search_count([])
         with self.assertRaises(AccessError):
             Effect.with_user(self.owner_user).create({})
+
+    def test_customer_answers_need_a_decision(self):
+        """The answers customers gave on their reminder page during the week are listed,
+        each linked to its record; a replaced one and last week's are not."""
+        self.monday(0)
+        digest = self.digests(self.promising)
+        Answer = self.env["invoice.reminder.answer"]
+        invoice = self.invoices[self.promising]
+        common = {"digest_id": digest.id, "partner_id": self.promising.id}
+        with freeze_time(MONDAYS[0].replace(hour=15)):
+            promise = Answer.create(
+                {
+                    **common,
+                    "company_id": self.company.id,
+                    "kind": "promise",
+                    "move_ids": [Command.set(invoice.ids)],
+                    "date": "2026-02-20",
+                    "amount": 500,
+                }
+            )
+            replaced = Answer.create(
+                {**common, "company_id": self.company.id, "kind": "call", "state": "replaced"}
+            )
+        with freeze_time(MONDAYS[0] - timedelta(days=8)):
+            Answer.create({**common, "company_id": self.company.id, "kind": "dispute"})
+        (report,) = self.tuesday(0)
+        heading = report["tree"].xpath('//h3[normalize-space()="Customers\' answers of the week"]')
+        self.assertEqual(len(heading), 1, report["html"][-2000:])
+        items = [" ".join(li.text_content().split()) for li in heading[0].getnext().iter("li")]
+        self.assertEqual(items, [f"Promise Ltd: Promise to pay ({invoice.name}), 02/20/2026"])
+        link = heading[0].getnext().xpath(".//a/@href")[0]
+        self.assertTrue(link.endswith(f"/odoo/invoice.reminder.answer/{promise.id}"), link)
+        self.assertNotIn(str(replaced.id), link)
