@@ -396,8 +396,7 @@ class InvoiceReminderStatement(models.AbstractModel):
         :returns: ``(content, file name, mimetype)``
         """
         partner = partner.commercial_partner_id
-        policy = partner.reminder_policy_id or self.env.company.reminder_policy_id
-        level = policy._levels_sorted()[:1] if policy else self.env["invoice.reminder.level"]
+        level = self._partner_statement_level(partner)
         data = self._prepare_partner_statement_data(
             partner,
             with_signature=level.print_signature_stamp,
@@ -410,6 +409,12 @@ class InvoiceReminderStatement(models.AbstractModel):
             data, level.attachment_name, report_format, self.env.company
         )
         return content, filename, STATEMENT_FORMATS[report_format]
+
+    @api.model
+    def _partner_statement_level(self, partner):
+        """The level a printed statement of ``partner`` follows: its ladder's first."""
+        policy = partner.reminder_policy_id or self.env.company.reminder_policy_id
+        return policy._levels_sorted()[:1] if policy else self.env["invoice.reminder.level"]
 
     @api.model
     def _partner_statement_url(self, move):

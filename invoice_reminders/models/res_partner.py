@@ -314,12 +314,13 @@ class ResPartner(models.Model):
         self.check_access("read")
         statement = self.env["invoice.reminder.statement"]
         partner = self.commercial_partner_id
-        policy = partner.reminder_policy_id or self.env.company.reminder_policy_id
-        level = policy._levels_sorted()[:1] if policy else self.env["invoice.reminder.level"]
+        level = statement._partner_statement_level(partner)
         if level and not level.include_links:
             return
-        for move in statement._partner_statement_moves(partner):
-            move._portal_ensure_token()
+        moves = statement._partner_statement_moves(partner)
+        if moves:
+            # all the statement's tokens in one query, as the run makes them
+            self.env["invoice.reminder.facts"]._ensure_access_tokens(moves.ids)
 
     def action_reminder_send_test(self):
         """Send this customer's next reminder to the user's own address, as a test."""
