@@ -34,6 +34,7 @@ class TestCompileOnce(ReminderRunCommon):
         fields_ = ["subject", "body_html"]
         template = self.template_first
         qweb_class = type(self.env["ir.qweb"])
+        self.env.registry.clear_cache("templates")  # compiled by the run above
         with patch.object(
             qweb_class, "_compile", autospec=True, side_effect=qweb_class._compile
         ) as spy:
@@ -44,10 +45,29 @@ class TestCompileOnce(ReminderRunCommon):
                 digests.ids, fields_
             )
             once_compiles = spy.call_count
+            spy.reset_mock()
+            again = template.with_context(invoice_reminders_compile_once=True)._generate_template(
+                digests.ids, fields_
+            )
+            again_compiles = spy.call_count
+            spy.reset_mock()
+            alone = {
+                digest.id: template.with_context(
+                    invoice_reminders_compile_once=True
+                )._generate_template(digest.ids, fields_)[digest.id]
+                for digest in digests
+            }
+            alone_compiles = spy.call_count
         self.assertEqual(once, odoo)
-        # Odoo compiles the body once per customer; here once per language
+        self.assertEqual(again, odoo)
+        # a body rendered alone is the body rendered in its batch
+        self.assertEqual(alone, odoo)
+        # Odoo compiles the body once per customer; here once per language, and
+        # the next batches (or runs) use what was compiled
         self.assertEqual(odoo_compiles, 3)
         self.assertEqual(once_compiles, 2)
+        self.assertEqual(again_compiles, 0)
+        self.assertEqual(alone_compiles, 0)
         for digest in digests:
             body = str(once[digest.id]["body_html"])
             self.assertIn(digest.partner_id.name, body)
@@ -55,6 +75,27 @@ class TestCompileOnce(ReminderRunCommon):
                 self.assertIn(line.name, body)
             others = (digests - digest).invoice_line_ids
             self.assertFalse([n for n in others.mapped("name") if n in body])
+
+    def test_a_template_edited_after_a_run_is_rendered_as_edited(self):
+        """What a run compiled is kept by the template's text: an edited template
+        (or a language whose translation differs) is compiled again."""
+        self.make_invoice(amount=10.0, due_date="2026-01-20")
+        with freeze_time(MONDAY):
+            self.env["invoice.reminder.run"].sudo()._cron_send_digests()
+        digest = self.digests()
+        template = self.template_first.with_context(invoice_reminders_compile_once=True)
+        before = template._generate_template(digest.ids, ["body_html"])[digest.id]["body_html"]
+        self.assertNotIn("Edited by the accountant", before)
+        self.template_first.body_html = (
+            '<p>Edited by the accountant for <t t-out="object.partner_id.name"/></p>'
+        )
+        after = template._generate_template(digest.ids, ["body_html"])[digest.id]["body_html"]
+        self.assertEqual(str(after), f"<p>Edited by the accountant for {self.customer.name}</p>")
+        self.assertEqual(
+            after, self.template_first._generate_template(digest.ids, ["body_html"])[digest.id][
+                "body_html"
+            ]
+        )
 
     def test_dates_and_amounts_formatted_as_odoo_does(self):
         """The formatters resolving the language once give Odoo's own output."""
