@@ -7,9 +7,10 @@ from lxml import html
 from markupsafe import Markup
 
 from odoo import api, models, tools
-from odoo.addons.base.models.res_lang import intersperse
 from odoo.tools import safe_eval
 from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
+
+from odoo.addons.base.models.res_lang import intersperse
 
 
 class MailTemplate(models.Model):
@@ -91,7 +92,9 @@ class MailTemplate(models.Model):
     @tools.ormcache("template_src", "options", cache="templates")
     def _reminder_compile_qweb_cached(self, template_src, options):
         return self._reminder_compile_qweb_now(
-            self.env["ir.qweb"].with_context(dict(options)), template_src
+            # the compile options only: what the cache is keyed on
+            self.env(context=dict(options))["ir.qweb"],
+            template_src,
         )
 
     @api.model

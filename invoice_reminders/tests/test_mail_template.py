@@ -92,9 +92,10 @@ class TestCompileOnce(ReminderRunCommon):
         after = template._generate_template(digest.ids, ["body_html"])[digest.id]["body_html"]
         self.assertEqual(str(after), f"<p>Edited by the accountant for {self.customer.name}</p>")
         self.assertEqual(
-            after, self.template_first._generate_template(digest.ids, ["body_html"])[digest.id][
+            after,
+            self.template_first._generate_template(digest.ids, ["body_html"])[digest.id][
                 "body_html"
-            ]
+            ],
         )
 
     def test_dates_and_amounts_formatted_as_odoo_does(self):
