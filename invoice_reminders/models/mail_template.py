@@ -99,10 +99,9 @@ class MailTemplate(models.Model):
 
     @api.model
     def _reminder_compile_qweb_now(self, qweb, template_src):
-        functions, def_name = qweb._compile(
-            html.fragment_fromstring(template_src, create_parent="div")
-        )
-        return functions[def_name]
+        # (functions, name of the template's function[, options in Odoo 19])
+        compiled = qweb._compile(html.fragment_fromstring(template_src, create_parent="div"))
+        return compiled[0][compiled[1]]
 
     @api.model
     def _reminder_formatters(self, variables):
