@@ -75,7 +75,8 @@ class MailTemplate(models.Model):
         mode, comments kept): a run compiles its template once per language,
         not once per batch. A restricted rendering (a user who may not edit
         templates) checks its expressions against the database when compiling:
-        it is compiled each time, as Odoo does.
+        it is compiled each time, as Odoo does; so is every template in the
+        ``--dev=xml`` mode.
         """
         context = qweb.env.context
         keys = [*qweb._get_template_cache_keys(), "dev_mode", "preserve_comments"]
@@ -84,7 +85,12 @@ class MailTemplate(models.Model):
             hash(options)
         except TypeError:  # a context value the cache cannot key on
             options = None
-        if options is None or "raise_on_forbidden_code_for_model" in context:
+        if (
+            options is None
+            or "raise_on_forbidden_code_for_model" in context
+            # Odoo's own templates are compiled each time in this mode too
+            or "xml" in tools.config["dev_mode"]
+        ):
             return self._reminder_compile_qweb_now(qweb, template_src)
         return self._reminder_compile_qweb_cached(template_src, options)
 
