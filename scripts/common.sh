@@ -119,5 +119,17 @@ ensure_venv() {
         "$VENV/bin/pip" install -q --no-deps "odoo-addon-queue_job==$QUEUE_JOB_VERSION"
         touch "$VENV/.complete"
     fi
+    if [ ! -f "$VENV/.queue-job-deps" ]; then
+        # queue_job's Python dependencies other than Odoo (openupgradelib from 19.0 on)
+        local deps
+        deps=$("$VENV/bin/python" -c 'import importlib.metadata as m, re
+print(" ".join(r for r in m.requires("odoo-addon-queue_job") or [] if not re.match(r"odoo($|[^a-z])|odoo[-_]addon", r)))')
+        if [ -n "$deps" ]; then
+            log "Installing queue_job's dependencies: $deps"
+            # shellcheck disable=SC2086
+            "$VENV/bin/pip" install -q $deps
+        fi
+        touch "$VENV/.queue-job-deps"
+    fi
     export VENV
 }

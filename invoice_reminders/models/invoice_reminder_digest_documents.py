@@ -6,8 +6,6 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount, split_every
 
-from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
-
 from .. import pdf, rules
 from .invoice_reminder_statement import PDF_MIMETYPE, STATEMENT_FORMATS
 
@@ -252,7 +250,7 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
             return dict.fromkeys(moves.ids, _("its report cannot be split per invoice"))
         ids = list(documents)
         results = pdf.convert(
-            _get_wkhtmltopdf_bin(),
+            self.env["invoice.reminder.statement"]._wkhtmltopdf_path(),
             [documents[move_id] for move_id in ids],
             processes=self.env["invoice.reminder.statement"]._pdf_processes(),
         )

@@ -8,7 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import split_every
 
-from .. import rules
+from .. import compat, rules
 from ..plan import Scope
 
 _logger = logging.getLogger(__name__)
@@ -75,13 +75,10 @@ class InvoiceReminderRun(models.Model):
     )
     letter_count = fields.Integer(compute="_compute_action_count")
 
-    _sql_constraints = [
-        (
-            "policy_period_uniq",
-            "UNIQUE(policy_id, period, kind)",
-            "A policy has only one run per period.",
-        ),
-    ]
+    _policy_period_uniq = compat.Constraint(
+        "UNIQUE(policy_id, period, kind)",
+        "A policy has only one run per period.",
+    )
 
     @api.depends("digest_ids", "skip_ids")
     def _compute_counts(self):
@@ -332,7 +329,7 @@ class InvoiceReminderRun(models.Model):
                 # only this batch's invoices are in memory: memory stays flat
                 self._build_batch(self._collect_candidates(today, batch), today)
                 processed += len(batch)
-                self.env["ir.cron"]._notify_progress(done=processed, remaining=total - processed)
+                compat.cron_progress(self.env, processed, total - processed, len(batch))
                 self._auto_commit()
                 # keep memory flat whatever the number of customers
                 self.env.invalidate_all()

@@ -5,7 +5,7 @@ import babel.dates
 from lxml import html
 from markupsafe import Markup
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import safe_eval
 from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
 
@@ -63,6 +63,29 @@ class MailTemplate(models.Model):
                 template_src, model, res_ids, add_context=add_context, options=options
             )
         return results
+
+    def _check_can_be_rendered(self, fnames=None, render_options=None):
+        """Odoo 19.0 renders a template when it is saved, for one record of its
+        model and with the values every template has (18.0 has no such check).
+        The owner's weekly report has its figures too, ``report``: see
+        ``_render_eval_context``."""
+        return super(
+            MailTemplate, self.with_context(invoice_reminders_sample_report=True)
+        )._check_can_be_rendered(fnames=fnames, render_options=render_options)
+
+    @api.model
+    def _render_eval_context(self):
+        render_context = super()._render_eval_context()
+        if self.env.context.get("invoice_reminders_sample_report") and "report" not in (
+            render_context
+        ):
+            # a template being checked: the current company's figures of this
+            # week, as the owner's weekly report renders them
+            Report = self.env["invoice.reminder.owner.report"]
+            values = Report._report_values(self.env.company, fields.Date.context_today(self))
+            values["decisions"].pop("answers", None)
+            render_context["report"] = values
+        return render_context
 
     @api.model
     def _reminder_formatters(self, variables):

@@ -312,6 +312,8 @@ class ResPartner(models.Model):
         """Portal tokens of the invoices a printed statement links to (the print action)."""
         self.ensure_one()
         self.check_access("read")
+        # the billing users' and auditors' right, as the print route checks it
+        self.env["invoice.reminder.digest"].check_access("read")
         statement = self.env["invoice.reminder.statement"]
         partner = self.commercial_partner_id
         level = statement._partner_statement_level(partner)

@@ -45,7 +45,8 @@ class TestJobRunners(TransactionCase):
         cls.options = [
             f"--addons-path={config['addons_path']}",
             f"--data-dir={config['data_dir']}",
-            "--without-demo=all",
+            "--without-demo=True",
+            "--http-interface=127.0.0.1",
         ] + [f"--{key}={config[key]}" for key in ("db_host", "db_port", "db_user") if config[key]]
         logdir = os.path.dirname(config["logfile"]) if config["logfile"] else None
         cls.workdir = os.path.join(logdir or config["data_dir"], "queue-runners")
