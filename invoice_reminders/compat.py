@@ -12,11 +12,14 @@ helper, chosen by what Odoo offers (never by its version number):
   Both create the same PostgreSQL constraint, ``<table>_<name>``.
 - ``cron_progress``: tell a running scheduled action how far it got
   (``ir.cron._commit_progress`` on 19.0, ``_notify_progress`` on 18.0).
+- ``testing``: whether Odoo's test runner is running, when nothing may be
+  committed (18.0 marks the thread, 19.0 only ``odoo.modules.module.current_test``).
 """
 
 import threading
 
 from odoo import models
+from odoo.modules import module as odoo_module
 
 if hasattr(models, "Constraint"):  # Odoo 19.0 and later
     Constraint = models.Constraint
@@ -44,9 +47,12 @@ def cron_progress(env, done, remaining, step):
     """
     cron = env["ir.cron"]
     if hasattr(cron, "_commit_progress"):  # Odoo 19.0: also commits
-        if env.context.get("ir_cron_progress_id") and not getattr(
-            threading.current_thread(), "testing", False
-        ):
+        if env.context.get("ir_cron_progress_id") and not testing():
             cron._commit_progress(step, remaining=remaining)
     else:
         cron._notify_progress(done=done, remaining=remaining)
+
+
+def testing():
+    """Whether the code runs inside Odoo's tests, which roll back: no commit then."""
+    return bool(getattr(threading.current_thread(), "testing", False) or odoo_module.current_test)

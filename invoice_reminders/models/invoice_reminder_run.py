@@ -1,5 +1,4 @@
 import logging
-import threading
 from collections import defaultdict
 from contextlib import closing
 from datetime import timedelta
@@ -293,7 +292,7 @@ class InvoiceReminderRun(models.Model):
         committed together, and a run killed between batches resumes where it
         stopped.
         """
-        if not getattr(threading.current_thread(), "testing", False):
+        if not compat.testing():
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _local_today(self, now):
