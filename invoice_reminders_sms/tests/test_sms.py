@@ -3,6 +3,7 @@ from contextlib import contextmanager
 
 from freezegun import freeze_time
 
+from odoo.modules import module as odoo_module
 from odoo.tests import tagged
 
 from odoo.addons.invoice_reminders.tests.common import ReminderRunCommon
@@ -15,15 +16,17 @@ def real_iap():
     """Let IAP's JSON-RPC client really call the endpoint while a test runs.
 
     Odoo refuses IAP calls inside tests; the SMS tests lift that switch only
-    around the sending, and the endpoint is the local stand-in.
+    around the sending, and the endpoint is the local stand-in.  The switch is
+    the thread's ``testing`` flag on Odoo 18.0, ``current_test`` on 19.0.
     """
     thread = threading.current_thread()
-    saved = thread.testing
+    saved = getattr(thread, "testing", False), odoo_module.current_test
     thread.testing = False
+    odoo_module.current_test = False
     try:
         yield
     finally:
-        thread.testing = saved
+        thread.testing, odoo_module.current_test = saved
 
 
 @tagged("post_install", "-at_install")
@@ -60,9 +63,7 @@ class TestReminderSMS(ReminderRunCommon):
 
     def send_sms_queue(self):
         with real_iap():
-            self.env["sms.sms"].sudo().search([("state", "=", "outgoing")]).send(
-                unlink_sent=False, auto_commit=False
-            )
+            self.env["sms.sms"].sudo().search([("state", "=", "outgoing")]).send(unlink_sent=False)
 
     def run_with_sms(self):
         Run = self.env["invoice.reminder.run"].sudo()
