@@ -12,11 +12,14 @@ helper, chosen by what Odoo offers (never by its version number):
   Both create the same PostgreSQL constraint, ``<table>_<name>``.
 - ``cron_progress``: tell a running scheduled action how far it got
   (``ir.cron._commit_progress`` on 19.0, ``_notify_progress`` on 18.0).
+- ``search_term``: the operator and value a field's search method gets, as
+  18.0 gives them (19.0 gives ``in [True]`` where 18.0 gives ``= True``).
 - ``testing``: whether Odoo's test runner is running, when nothing may be
   committed (18.0 marks the thread, 19.0 only ``odoo.modules.module.current_test``).
 """
 
 import threading
+from collections.abc import Collection
 
 from odoo import models
 from odoo.modules import module as odoo_module
@@ -56,3 +59,20 @@ def cron_progress(env, done, remaining, step):
 def testing():
     """Whether the code runs inside Odoo's tests, which roll back: no commit then."""
     return bool(getattr(threading.current_thread(), "testing", False) or odoo_module.current_test)
+
+
+def search_term(operator, value):
+    """``(operator, value)`` of a search method of a computed field, as 18.0 passes them.
+
+    Odoo 19.0 passes ``in`` / ``not in`` and a collection of values where 18.0
+    passes ``=`` / ``!=`` and the value: a collection of one value is turned
+    back into it (``in [True]`` into ``= True``); anything else is returned as is.
+    """
+    if (
+        operator in ("in", "not in")
+        and isinstance(value, Collection)
+        and not isinstance(value, str)
+        and len(value) == 1
+    ):
+        return ("=" if operator == "in" else "!="), next(iter(value))
+    return operator, value

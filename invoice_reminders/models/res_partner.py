@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
-from .. import rules
+from .. import compat, rules
 from .invoice_reminder_digest import DIGEST_STATES
 
 PAUSE_REASONS = [
@@ -264,6 +264,7 @@ class ResPartner(models.Model):
         }
 
     def _search_reminder_next_date(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         company = self.env.company
         Facts = self.env["invoice.reminder.facts"].sudo()
         _by_move, by_partner = self.env["invoice.reminder.planner"]._forecast(
@@ -277,6 +278,7 @@ class ResPartner(models.Model):
         return [("commercial_partner_id", "in", matching)]
 
     def _search_reminder_next_level_id(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         company = self.env.company
         Facts = self.env["invoice.reminder.facts"].sudo()
         _by_move, by_partner = self.env["invoice.reminder.planner"]._forecast(
@@ -292,6 +294,7 @@ class ResPartner(models.Model):
         return [("commercial_partner_id", "in", matching)]
 
     def _search_reminder_address_warning(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         company = self.env.company
         if not company.reminder_enabled:
             return [("id", "in", [])] if (operator == "=") == bool(value) else []
@@ -341,6 +344,7 @@ class ResPartner(models.Model):
             partner.reminder_paused = bool(until and until >= today)
 
     def _search_reminder_paused(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         today = fields.Date.context_today(self)
         paused = [("commercial_partner_id.reminder_pause_until", ">=", today)]
         if (operator == "=") != bool(value):
@@ -364,6 +368,7 @@ class ResPartner(models.Model):
             partner.reminder_has_overdue = partner.commercial_partner_id.id in overdue
 
     def _search_reminder_has_overdue(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         operator_in = "in" if (operator == "=") == bool(value) else "not in"
         return [("id", operator_in, self._reminder_overdue_partner_ids())]
 
