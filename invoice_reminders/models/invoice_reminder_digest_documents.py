@@ -388,6 +388,12 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
         contents = []
         if level.attach_invoice_pdf:
             stored, to_render = self._invoices_to_render()
+            # an invoice's legal PDF is the attachment of one of its fields, which
+            # Odoo 19.0 hides from a mail's attachments: the mail carries a copy
+            # (the same file of the filestore, nothing rendered again)
+            legal = stored.filtered("res_field")
+            stored -= legal
+            contents.extend((pdf.name, pdf.raw, PDF_MIMETYPE) for pdf in legal)
             done = prerendered.get("invoice_pdf") or {}
             missing = to_render.filtered(lambda move: move.id not in done)
             rendered = {**done, **self._render_invoice_pdfs(missing)}

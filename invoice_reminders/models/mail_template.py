@@ -54,8 +54,18 @@ class MailTemplate(models.Model):
                 qweb = ir_qweb._prepare_environment(values)
                 safe_eval.check_values(values)
                 if render is None:
-                    functions, def_name = qweb._compile(node)
-                    render = functions[def_name]
+                    # (functions, name), and the options on Odoo 19.0
+                    compiled = qweb._compile(node)
+                    render = compiled[0][compiled[1]]
+                # what Odoo 19.0's rendering gives a template (unused on 18.0)
+                qweb = qweb.with_context(
+                    __qweb_loaded_functions={},
+                    __qweb_loaded_codes={},
+                    __qweb_loaded_options={},
+                    _qweb_error_path_xml=[None, None, None],
+                )
+                root = dict(values)
+                values["__qweb_root_values"] = root["__qweb_root_values"] = root
                 # drop the <div> wrapping the fragment, as Odoo does
                 results[record.id] = Markup("".join(render(qweb, values)))[5:-6]
         except Exception:  # Odoo's own rendering raises the proper error

@@ -192,6 +192,21 @@ class ResPartner(models.Model):
             "reminder_pause_note",
         ]
 
+    def _commercial_sync_from_company(self):
+        """A contact takes its company's reminder settings, those off too: Odoo
+        19.0 copies only the commercial fields that are set (18.0 all of them)."""
+        res = super()._commercial_sync_from_company()
+        commercial = self.commercial_partner_id
+        if commercial != self:
+            vals = {
+                fname: self._fields[fname].convert_to_write(commercial[fname], commercial)
+                for fname in self._commercial_fields()
+                if fname.startswith("reminder_") and self[fname] != commercial[fname]
+            }
+            if vals:
+                self.write(vals)
+        return res
+
     def _reminder_policy(self, company):
         """The policy that applies to this customer's invoices of ``company``."""
         self.ensure_one()
