@@ -2,7 +2,7 @@ import re
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import SUPERUSER_ID, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -141,8 +141,9 @@ class TestPreview(ReminderRunCommon):
         self.assertIn("Second reminder", html)
 
     def test_preview_of_a_policy_without_levels(self):
-        empty = (
+        empty = (  # as the add-on's data file creates a policy before its levels
             self.env["invoice.reminder.policy"]
+            .with_user(SUPERUSER_ID)
             .sudo()
             .with_context(invoice_reminder_levels_follow=True)
             .create({"name": "Empty", "company_id": self.company.id})

@@ -15,7 +15,7 @@ import time
 import unittest
 import urllib.request
 
-import odoo
+import odoo.release
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
 
@@ -41,7 +41,8 @@ class TestJobRunners(TransactionCase):
             raise unittest.SkipTest("bench/queue_workers.py is not shipped with the wheel")
         cls.qw = _load_queue_workers()
         cls.db = f"{cls.env.cr.dbname}_runners"
-        cls.odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+        root = os.path.dirname(os.path.dirname(odoo.release.__file__))
+        cls.odoo_bin = os.path.join(root, "odoo-bin")
         cls.options = [
             f"--addons-path={config['addons_path']}",
             f"--data-dir={config['data_dir']}",
