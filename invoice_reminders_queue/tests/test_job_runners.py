@@ -32,6 +32,10 @@ def _load_queue_workers():
     return module
 
 
+def _comma_list(value):
+    return value if isinstance(value, str) else ",".join(value)
+
+
 @tagged("post_install", "-at_install")
 class TestJobRunners(TransactionCase):
     @classmethod
@@ -44,7 +48,8 @@ class TestJobRunners(TransactionCase):
         root = os.path.dirname(os.path.dirname(odoo.release.__file__))
         cls.odoo_bin = os.path.join(root, "odoo-bin")
         cls.options = [
-            f"--addons-path={config['addons_path']}",
+            # a string on Odoo 18.0, a list on 19.0
+            f"--addons-path={_comma_list(config['addons_path'])}",
             f"--data-dir={config['data_dir']}",
             "--without-demo=True",
             "--http-interface=127.0.0.1",
