@@ -202,12 +202,23 @@ class TestJobRunners(TransactionCase):
                     " WHERE run_id = %s AND partner_id = ANY(%s)",
                     (run_id, victim_batch["args"][0]),
                 )[0][0]
-                self.assertEqual((built, skipped), (0, 0), "a killed batch is all or nothing")
-                self.assertEqual(self.qw.run_state(self.db, run_id), "running")
-                # queue_job leaves it Started; the bridge's cron sees that nobody
-                # holds its customers' locks any more and requeues it
-                dead = next(j for j in self.jobs() if j["uuid"] == job["uuid"])
-                self.assertEqual(dead["state"], "started")
+                # the later queue_job releases (19.0's) requeue the job of a dead
+                # worker themselves (their queue_job_lock): it may be built again by
+                # now, whole; the earlier ones leave it to the bridge
+                requeued_by_queue_job = bool(
+                    self.query("SELECT 1 FROM pg_class WHERE relname = 'queue_job_lock'")
+                )
+                self.assertIn(
+                    built + skipped,
+                    (0, len(victim_batch["args"][0])) if requeued_by_queue_job else (0,),
+                    "a killed batch is all or nothing",
+                )
+                if not requeued_by_queue_job:
+                    self.assertEqual(self.qw.run_state(self.db, run_id), "running")
+                    # queue_job leaves it Started; the bridge's cron sees that nobody
+                    # holds its customers' locks any more and requeues it
+                    dead = next(j for j in self.jobs() if j["uuid"] == job["uuid"])
+                    self.assertEqual(dead["state"], "started")
                 self.requeue_dead_jobs()
                 self.qw.wait_for(
                     lambda: self.qw.run_state(self.db, run_id) != "running",
