@@ -22,9 +22,10 @@ import time
 import urllib.request
 
 # loopback ports: HTTP of the servers, their longpolling (gevent) ports, the proxy
-BASE_PORT = 18180
-GEVENT_BASE_PORT = 18184
-PROXY_PORT = 18188
+# (IR_QUEUE_BASE_PORT moves the nine of them, for runs side by side)
+BASE_PORT = int(os.environ.get("IR_QUEUE_BASE_PORT") or 18180)
+GEVENT_BASE_PORT = BASE_PORT + 4
+PROXY_PORT = BASE_PORT + 8
 MAX_SERVERS = 4
 
 

@@ -1,7 +1,7 @@
 {
     "name": "Invoice Reminders",
     "summary": "Weekly payment-reminder digests for overdue customer invoices",
-    "version": "18.0.1.3.0",
+    "version": "1.3.0",
     "category": "Accounting/Accounting",
     "author": "invoice_reminders developers",
     "website": "https://github.com/invoice-reminders/invoice_reminders",

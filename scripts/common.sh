@@ -20,6 +20,10 @@ PGUSER_NAME=odoo
 # OCA's queue_job, pinned: the invoice_reminders_queue bridge runs on it.  Its
 # later 18.0 releases need a newer Odoo 18.0 than /opt/odoo-18.0 (odoo.api.private).
 QUEUE_JOB_VERSION="${IR_QUEUE_JOB_VERSION:-18.0.1.7.0.1}"
+# Odoo 19.0: queue_job's 19.0 release
+if [ -z "${IR_QUEUE_JOB_VERSION:-}" ] && grep -qs "^version_info = (19," "$ODOO_PATH/odoo/release.py"; then
+    QUEUE_JOB_VERSION=19.0.2.4.0.1
+fi
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 export ODOO_PATH PGPORT PGDATA
@@ -118,6 +122,18 @@ ensure_venv() {
         # --no-deps, and its one Python dependency (requests) comes with Odoo's.
         "$VENV/bin/pip" install -q --no-deps "odoo-addon-queue_job==$QUEUE_JOB_VERSION"
         touch "$VENV/.complete"
+    fi
+    if [ ! -f "$VENV/.queue-job-deps" ]; then
+        # queue_job's Python dependencies other than Odoo (openupgradelib from 19.0 on)
+        local deps
+        deps=$("$VENV/bin/python" -c 'import importlib.metadata as m, re
+print(" ".join(r for r in m.requires("odoo-addon-queue_job") or [] if not re.match(r"odoo($|[^a-z])|odoo[-_]addon", r)))')
+        if [ -n "$deps" ]; then
+            log "Installing queue_job's dependencies: $deps"
+            # shellcheck disable=SC2086
+            "$VENV/bin/pip" install -q $deps
+        fi
+        touch "$VENV/.queue-job-deps"
     fi
     export VENV
 }

@@ -17,8 +17,8 @@ rm -rf "$DEMO_DIR/mail"
 mkdir -p "$DEMO_DIR/mail"
 
 ODOO_OPTS=(--addons-path="$ODOO_PATH/addons,$ROOT" --db_host=127.0.0.1 --db_port="$PGPORT"
-           --db_user="$PGUSER_NAME" -d "$DB" --without-demo=all --data-dir="$DEMO_DIR/filestore"
-           --http-port="$HTTP_PORT" --max-cron-threads=0)
+           --db_user="$PGUSER_NAME" -d "$DB" --without-demo=True --data-dir="$DEMO_DIR/filestore"
+           --http-interface=127.0.0.1 --http-port="$HTTP_PORT" --max-cron-threads=0)
 
 log "Fresh database $DB"
 "$(pg_bindir)/dropdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" --if-exists "$DB"

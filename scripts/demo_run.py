@@ -283,7 +283,8 @@ def main():
     from odoo.modules.registry import Registry
 
     odoo.tools.config.parse_config(args.odoo_options)
-    db = odoo.tools.config["db_name"]
+    db = odoo.tools.config["db_name"]  # a name on Odoo 18.0, a list of names on 19.0
+    db = db[0] if isinstance(db, list) else db
     registry = Registry(db)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

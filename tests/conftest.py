@@ -8,6 +8,7 @@ package of its own, ``invoice_reminders_rules``, whose ``__path__`` is the
 ``invoice_reminders_rules.<module>`` and nothing else of the add-on runs.
 """
 
+import ast
 import importlib.util
 import subprocess
 import sys
@@ -98,11 +99,39 @@ def build_wheel(addon, out_dir):
     return wheels[0]
 
 
-@pytest.fixture(scope="session")
-def wheels(tmp_path_factory):
-    """The wheel of each add-on, built once: ``{addon: path}``."""
-    out = tmp_path_factory.mktemp("wheels")
-    return {addon: build_wheel(addon, out / addon) for addon in ADDONS}
+# The releases (git tags, readme/HISTORY.md) are named by their version on Odoo
+# 18.0, the first series the add-ons were released for: the manifests' versions
+# carry no series ("1.3.0"), Odoo prefixes its own (see scripts/build_wheels.py).
+RELEASE_SERIES = "18.0"
+
+
+def manifest_version(addon):
+    return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())["version"]
+
+
+def release_version(addon):
+    """The add-on's version as the releases name it: ``18.0.x.y.z``."""
+    return f"{RELEASE_SERIES}.{manifest_version(addon)}"
+
+
+def load_build_wheels():
+    return load_rules(ROOT / "scripts" / "build_wheels.py", "invoice_reminders_build_wheels")
+
+
+@pytest.fixture(scope="session", params=["18.0", "19.0"])
+def wheels(request, tmp_path_factory):
+    """The wheel of each add-on for one Odoo series (each test runs for both), built
+    once by scripts/build_wheels.py: ``{addon: path}``, with ``wheels.series``."""
+    out = tmp_path_factory.mktemp(f"wheels-{request.param}")
+    build = load_build_wheels().build
+    paths = {addon: build(addon, request.param, out) for addon in ADDONS}
+    return SeriesWheels(request.param, paths)
+
+
+class SeriesWheels(dict):
+    def __init__(self, series, paths):
+        super().__init__(paths)
+        self.series = series
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,15 @@
 """Each add-on is its own wheel ``odoo-addon-<name>``, built the way OCA builds its
-18.0 add-ons: a ``pyproject.toml`` in the add-on's folder names the whool build
-backend, and the name, version and dependencies come from the manifest."""
+add-ons: a ``pyproject.toml`` in the add-on's folder names the whool build
+backend, and the name, version and dependencies come from the manifest, for
+Odoo 18.0 or 19.0 (scripts/build_wheels.py; each test runs for both)."""
 
 import ast
+import re
 import subprocess
 import zipfile
 
 import pytest
-from conftest import ADDONS, ROOT
+from conftest import ADDONS, ROOT, build_wheel
 
 try:
     import tomllib
@@ -96,21 +98,24 @@ def test_name_and_version_come_from_the_manifest(addon, wheels):
         for line in metadata.splitlines()
         if line.startswith("Version:")
     )
-    # whool adds ".N", the count of commits to the add-on since its version changed
-    assert version == manifest["version"] or version.startswith(manifest["version"] + ".")
+    # the series, then whool's ".N", the count of commits to the add-on since its
+    # version changed
+    full = f"{wheels.series}.{manifest['version']}"
+    assert version == full or version.startswith(full + ".")
+    assert wheels[addon].name.startswith(f"odoo_addon_{addon}-{full}")
     assert f"Summary: {manifest['summary']}" in metadata
-    assert "Classifier: Framework :: Odoo :: 18.0" in metadata
+    assert f"Classifier: Framework :: Odoo :: {wheels.series}" in metadata
     assert "Description-Content-Type: text/x-rst" in metadata
 
 
 @pytest.mark.parametrize("addon", ADDONS)
 def test_wheel_declares_the_manifests_dependencies(addon, wheels):
-    """Requires-Dist: Odoo 18.0, the wheels of the non-core add-ons it depends on,
+    """Requires-Dist: the series' Odoo, the wheels of the non-core add-ons it depends on,
     and exactly the manifest's Python external_dependencies."""
     requires = _requires(_metadata(wheels[addon]))
     manifest = _manifest(addon)
     python_deps = manifest.get("external_dependencies", {}).get("python", [])
-    assert "odoo==18.0.*" in requires
+    assert f"odoo=={wheels.series}.*" in requires
     addon_requires = [r for r in requires if r.startswith("odoo-addon-")]
     external = [r for r in requires if not r.startswith("odoo")]
     assert external == sorted(python_deps)
@@ -129,7 +134,16 @@ def test_wheel_declares_its_python_dependencies(wheels):
 
 @pytest.mark.parametrize("addon", ["invoice_reminders_sms", "invoice_reminders_queue"])
 def test_a_bridge_requires_the_core_wheel(addon, wheels):
-    assert "odoo-addon-invoice_reminders==18.0.*" in _requires(_metadata(wheels[addon]))
+    requires = _requires(_metadata(wheels[addon]))
+    assert f"odoo-addon-invoice_reminders=={wheels.series}.*" in requires
+
+
+def test_a_plain_pip_wheel_is_for_odoo_18(tmp_path):
+    """``pip wheel ./invoice_reminders`` (whool and pyproject.toml alone) builds a
+    wheel for Odoo 18.0, versioned as the manifest (no series)."""
+    metadata = _metadata(build_wheel("invoice_reminders", tmp_path))
+    assert "odoo==18.0.*" in _requires(metadata)
+    assert f"Version: {_manifest('invoice_reminders')['version']}" in metadata
 
 
 def test_manifest_matches_packaging():
@@ -137,7 +151,8 @@ def test_manifest_matches_packaging():
     assert sorted(manifest["external_dependencies"]["python"]) == ["pdfkit", "python-docx"]
     for addon in ADDONS:
         manifest = _manifest(addon)
-        assert manifest["version"].startswith("18.0.")
+        # no series: Odoo 18.0 and 19.0 each prefix their own
+        assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"]), manifest["version"]
         assert manifest["license"] == "LGPL-3"
 
 

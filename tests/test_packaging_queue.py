@@ -28,15 +28,18 @@ def test_the_bridge_requires_both_add_ons(wheels):
         for line in metadata.splitlines()
         if line.startswith("Requires-Dist:")
     ]
-    assert any("odoo-addon-invoice-reminders==18.0.*" in line for line in requires), requires
-    # the queue_job release the bridge is tested with is the floor (pyproject.toml)
+    series = wheels.series
+    assert any(f"odoo-addon-invoice-reminders=={series}.*" in line for line in requires), requires
+    # the queue_job release the bridge is tested with is the floor (pyproject.toml,
+    # scripts/build_wheels.py)
+    floor = {"18.0": "18.0.1.7", "19.0": "19.0.2.4"}[series]
     assert any(
-        "odoo-addon-queue-job>=18.0.1.7,==18.0.*" in line for line in requires
+        f"odoo-addon-queue-job>={floor},=={series}.*" in line for line in requires
     ), requires
     manifest = ast.literal_eval((ADDON / "__manifest__.py").read_text())
     assert manifest["depends"] == ["invoice_reminders", "queue_job"]
     assert manifest["auto_install"] is True
-    assert f"Version: 18.0.{manifest['version'].split('18.0.', 1)[1]}" in metadata
+    assert f"Version: {series}.{manifest['version']}" in metadata
 
 
 def test_pip_installs_the_wheel(wheels, tmp_path):

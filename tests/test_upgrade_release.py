@@ -97,7 +97,8 @@ ADDONS = ["invoice_reminders", "invoice_reminders_sms", "invoice_reminders_queue
 
 
 def manifest_version(addon):
-    return ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())["version"]
+    """As the releases name it: on Odoo 18.0 (the manifest's has no series)."""
+    return "18.0." + ast.literal_eval((ROOT / addon / "__manifest__.py").read_text())["version"]
 
 
 def history_versions(addon):

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .. import rules
+from .. import compat, rules
 from .res_partner import PAUSE_REASONS, REMINDER_READ_GROUPS, check_reminder_write
 
 # The fields that steer an invoice's reminders (the others are computed or set by the run).
@@ -160,6 +160,7 @@ class AccountMove(models.Model):
         return self.env["invoice.reminder.planner"]._forecast(company, partner_ids)[0]
 
     def _search_reminder_next_date(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         by_move = self._reminder_forecast_all()
         matching = rules.filter_dates(
             {move_id: date for move_id, (date, _level) in by_move.items()}, operator, value
@@ -170,6 +171,7 @@ class AccountMove(models.Model):
         return [("id", "in", matching)]
 
     def _search_reminder_next_level_id(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         by_move = self._reminder_forecast_all()
         matching = rules.filter_levels(
             {move_id: level.id for move_id, (_date, level) in by_move.items()},

@@ -5,7 +5,7 @@ from markupsafe import Markup
 from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount, format_date
 
-from .. import rules
+from .. import compat, rules
 
 ANSWER_KINDS = [
     (rules.ANSWER_PROMISE, "Promise to pay"),
@@ -76,9 +76,10 @@ class InvoiceReminderAnswer(models.Model):
         copy=False, help="The page's form this answer came from: a form is taken once."
     )
 
-    _sql_constraints = [
-        ("digest_form_key_uniq", "UNIQUE(digest_id, form_key)", "This form was already sent.")
-    ]
+    _digest_form_key_uniq = compat.Constraint(
+        "UNIQUE(digest_id, form_key)",
+        "This form was already sent.",
+    )
 
     @api.depends("kind", "partner_id")
     def _compute_display_name(self):

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import Command, _, api, fields, models
 from odoo.tools.misc import format_amount
 
-from .. import rules
+from .. import compat, rules
 from .mail_message import SANITIZED_BODIES, SanitizedBodies, SanitizeOnceHtml
 
 DIGEST_STATES = [
@@ -109,13 +109,10 @@ class InvoiceReminderDigest(models.Model):
         help="The documents sent with this reminder.",
     )
 
-    _sql_constraints = [
-        (
-            "partner_policy_period_uniq",
-            "UNIQUE(partner_id, policy_id, period, kind)",
-            "A customer receives only one reminder per period of a policy.",
-        ),
-    ]
+    _partner_policy_period_uniq = compat.Constraint(
+        "UNIQUE(partner_id, policy_id, period, kind)",
+        "A customer receives only one reminder per period of a policy.",
+    )
 
     @api.depends("partner_id", "period")
     def _compute_display_name(self):

@@ -6,8 +6,6 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_amount, split_every
 
-from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
-
 from .. import pdf, rules
 from .invoice_reminder_statement import PDF_MIMETYPE, STATEMENT_FORMATS
 
@@ -252,7 +250,7 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
             return dict.fromkeys(moves.ids, _("its report cannot be split per invoice"))
         ids = list(documents)
         results = pdf.convert(
-            _get_wkhtmltopdf_bin(),
+            self.env["invoice.reminder.statement"]._wkhtmltopdf_path(),
             [documents[move_id] for move_id in ids],
             processes=self.env["invoice.reminder.statement"]._pdf_processes(),
         )
@@ -390,6 +388,12 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
         contents = []
         if level.attach_invoice_pdf:
             stored, to_render = self._invoices_to_render()
+            # an invoice's legal PDF is the attachment of one of its fields, which
+            # Odoo 19.0 hides from a mail's attachments: the mail carries a copy
+            # (the same file of the filestore, nothing rendered again)
+            legal = stored.filtered("res_field")
+            stored -= legal
+            contents.extend((pdf.name, pdf.raw, PDF_MIMETYPE) for pdf in legal)
             done = prerendered.get("invoice_pdf") or {}
             missing = to_render.filtered(lambda move: move.id not in done)
             rendered = {**done, **self._render_invoice_pdfs(missing)}

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .. import compat
+
 
 class InvoiceReminderFee(models.Model):
     """A late fee (and interest) charged on one invoice at one level: never twice."""
@@ -31,10 +33,7 @@ class InvoiceReminderFee(models.Model):
         "account.move", string="Fee Invoice", index="btree_not_null", ondelete="set null"
     )
 
-    _sql_constraints = [
-        (
-            "move_level_uniq",
-            "UNIQUE(move_id, level_id)",
-            "A late fee is charged only once for the same invoice and level.",
-        ),
-    ]
+    _move_level_uniq = compat.Constraint(
+        "UNIQUE(move_id, level_id)",
+        "A late fee is charged only once for the same invoice and level.",
+    )

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import compat
+
 
 class InvoiceReminderLevelFee(models.Model):
     """The fixed late fee of a reminder level in one currency."""
@@ -29,13 +31,10 @@ class InvoiceReminderLevelFee(models.Model):
     currency_id = fields.Many2one("res.currency", required=True)
     amount = fields.Monetary(string="Fixed Fee", currency_field="currency_id", required=True)
 
-    _sql_constraints = [
-        (
-            "level_currency_uniq",
-            "UNIQUE(level_id, currency_id)",
-            "A level has one fixed fee per currency.",
-        ),
-    ]
+    _level_currency_uniq = compat.Constraint(
+        "UNIQUE(level_id, currency_id)",
+        "A level has one fixed fee per currency.",
+    )
 
     @api.depends("level_id")
     def _compute_policy_id(self):

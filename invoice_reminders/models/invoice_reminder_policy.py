@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .. import rules
@@ -301,7 +301,9 @@ class InvoiceReminderPolicy(models.Model):
             levels = policy.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.id))
             if (
                 not levels
-                and self.env.su
+                # the data files load as the superuser (constraints run in sudo on
+                # Odoo 19.0 whoever the user: env.su tells nothing there)
+                and self.env.uid == SUPERUSER_ID
                 and self.env.context.get("invoice_reminder_levels_follow")
             ):
                 # a data file, creating the levels right after their policy

@@ -1,5 +1,4 @@
 import logging
-import threading
 from collections import defaultdict
 from contextlib import closing
 from datetime import timedelta
@@ -8,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import split_every
 
-from .. import rules
+from .. import compat, rules
 from ..plan import Scope
 
 _logger = logging.getLogger(__name__)
@@ -75,13 +74,10 @@ class InvoiceReminderRun(models.Model):
     )
     letter_count = fields.Integer(compute="_compute_action_count")
 
-    _sql_constraints = [
-        (
-            "policy_period_uniq",
-            "UNIQUE(policy_id, period, kind)",
-            "A policy has only one run per period.",
-        ),
-    ]
+    _policy_period_uniq = compat.Constraint(
+        "UNIQUE(policy_id, period, kind)",
+        "A policy has only one run per period.",
+    )
 
     @api.depends("digest_ids", "skip_ids")
     def _compute_counts(self):
@@ -296,7 +292,7 @@ class InvoiceReminderRun(models.Model):
         committed together, and a run killed between batches resumes where it
         stopped.
         """
-        if not getattr(threading.current_thread(), "testing", False):
+        if not compat.testing():
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
     def _local_today(self, now):
@@ -332,7 +328,7 @@ class InvoiceReminderRun(models.Model):
                 # only this batch's invoices are in memory: memory stays flat
                 self._build_batch(self._collect_candidates(today, batch), today)
                 processed += len(batch)
-                self.env["ir.cron"]._notify_progress(done=processed, remaining=total - processed)
+                compat.cron_progress(self.env, processed, total - processed, len(batch))
                 self._auto_commit()
                 # keep memory flat whatever the number of customers
                 self.env.invalidate_all()

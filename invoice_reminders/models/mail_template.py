@@ -6,7 +6,7 @@ import babel.dates
 from lxml import html
 from markupsafe import Markup
 
-from odoo import api, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import safe_eval
 from odoo.tools.misc import babel_locale_parse, get_lang, posix_to_ldml
 
@@ -57,6 +57,15 @@ class MailTemplate(models.Model):
                 safe_eval.check_values(values)
                 if render is None:
                     render = self._reminder_compiled_qweb(qweb, template_src)
+                # what Odoo 19.0's rendering gives a template (unused on 18.0)
+                qweb = qweb.with_context(
+                    __qweb_loaded_functions={},
+                    __qweb_loaded_codes={},
+                    __qweb_loaded_options={},
+                    _qweb_error_path_xml=[None, None, None],
+                )
+                root = dict(values)
+                values["__qweb_root_values"] = root["__qweb_root_values"] = root
                 # drop the <div> wrapping the fragment, as Odoo does
                 results[record.id] = Markup("".join(render(qweb, values)))[5:-6]
         except Exception:  # Odoo's own rendering raises the proper error
@@ -64,6 +73,29 @@ class MailTemplate(models.Model):
                 template_src, model, res_ids, add_context=add_context, options=options
             )
         return results
+
+    def _check_can_be_rendered(self, fnames=None, render_options=None):
+        """Odoo 19.0 renders a template when it is saved, for one record of its
+        model and with the values every template has (18.0 has no such check).
+        The owner's weekly report has its figures too, ``report``: see
+        ``_render_eval_context``."""
+        return super(
+            MailTemplate, self.with_context(invoice_reminders_sample_report=True)
+        )._check_can_be_rendered(fnames=fnames, render_options=render_options)
+
+    @api.model
+    def _render_eval_context(self):
+        render_context = super()._render_eval_context()
+        if self.env.context.get("invoice_reminders_sample_report") and "report" not in (
+            render_context
+        ):
+            # a template being checked: the current company's figures of this
+            # week, as the owner's weekly report renders them
+            Report = self.env["invoice.reminder.owner.report"]
+            values = Report._report_values(self.env.company, fields.Date.context_today(self))
+            values["decisions"].pop("answers", None)
+            render_context["report"] = values
+        return render_context
 
     @api.model
     def _reminder_compiled_qweb(self, qweb, template_src):

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
-from .. import rules
+from .. import compat, rules
 from .invoice_reminder_digest import DIGEST_STATES
 
 PAUSE_REASONS = [
@@ -192,6 +192,21 @@ class ResPartner(models.Model):
             "reminder_pause_note",
         ]
 
+    def _commercial_sync_from_company(self):
+        """A contact takes its company's reminder settings, those off too: Odoo
+        19.0 copies only the commercial fields that are set (18.0 all of them)."""
+        res = super()._commercial_sync_from_company()
+        commercial = self.commercial_partner_id
+        if commercial != self:
+            vals = {
+                fname: self._fields[fname].convert_to_write(commercial[fname], commercial)
+                for fname in self._commercial_fields()
+                if fname.startswith("reminder_") and self[fname] != commercial[fname]
+            }
+            if vals:
+                self.write(vals)
+        return res
+
     def _reminder_policy(self, company):
         """The policy that applies to this customer's invoices of ``company``."""
         self.ensure_one()
@@ -264,6 +279,7 @@ class ResPartner(models.Model):
         }
 
     def _search_reminder_next_date(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         company = self.env.company
         Facts = self.env["invoice.reminder.facts"].sudo()
         _by_move, by_partner = self.env["invoice.reminder.planner"]._forecast(
@@ -277,6 +293,7 @@ class ResPartner(models.Model):
         return [("commercial_partner_id", "in", matching)]
 
     def _search_reminder_next_level_id(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         company = self.env.company
         Facts = self.env["invoice.reminder.facts"].sudo()
         _by_move, by_partner = self.env["invoice.reminder.planner"]._forecast(
@@ -292,6 +309,7 @@ class ResPartner(models.Model):
         return [("commercial_partner_id", "in", matching)]
 
     def _search_reminder_address_warning(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         company = self.env.company
         if not company.reminder_enabled:
             return [("id", "in", [])] if (operator == "=") == bool(value) else []
@@ -312,6 +330,8 @@ class ResPartner(models.Model):
         """Portal tokens of the invoices a printed statement links to (the print action)."""
         self.ensure_one()
         self.check_access("read")
+        # the billing users' and auditors' right, as the print route checks it
+        self.env["invoice.reminder.digest"].check_access("read")
         statement = self.env["invoice.reminder.statement"]
         partner = self.commercial_partner_id
         level = statement._partner_statement_level(partner)
@@ -339,6 +359,7 @@ class ResPartner(models.Model):
             partner.reminder_paused = bool(until and until >= today)
 
     def _search_reminder_paused(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         today = fields.Date.context_today(self)
         paused = [("commercial_partner_id.reminder_pause_until", ">=", today)]
         if (operator == "=") != bool(value):
@@ -362,6 +383,7 @@ class ResPartner(models.Model):
             partner.reminder_has_overdue = partner.commercial_partner_id.id in overdue
 
     def _search_reminder_has_overdue(self, operator, value):
+        operator, value = compat.search_term(operator, value)
         operator_in = "in" if (operator == "=") == bool(value) else "not in"
         return [("id", operator_in, self._reminder_overdue_partner_ids())]
 

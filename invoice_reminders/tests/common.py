@@ -1,6 +1,7 @@
 """Shared base class of the invoice_reminders tests."""
 
 from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.modules import module as odoo_module
@@ -121,14 +122,21 @@ class ReminderCommon(AccountTestInvoicingCommon):
 
 
 @contextmanager
-def real_smtp():
+def real_smtp(env):
     """Let ``ir.mail_server`` really talk SMTP while a test runs.
 
     Odoo's test runner makes ``ir.mail_server`` skip the SMTP conversation
     whenever a test is running; the tests that check what a customer receives
     lift that switch so that the mail goes through the whole real path to the
-    loopback SMTP server.
+    loopback SMTP server: Odoo 19.0's ``_disable_send`` (which Odoo's own tests
+    replace for that), else 18.0's ``current_test`` flag (the thread's ``testing``
+    flag, that keeps the mail queue from committing, stays).
     """
+    IrMailServer = type(env["ir.mail_server"])
+    if hasattr(IrMailServer, "_disable_send"):
+        with patch.object(IrMailServer, "_disable_send", classmethod(lambda cls: False)):
+            yield
+        return
     saved = odoo_module.current_test
     odoo_module.current_test = None
     try:
@@ -185,7 +193,7 @@ class ReminderRunCommon(ReminderCommon):
         self.deliver()
 
     def deliver(self):
-        with real_smtp():
+        with real_smtp(self.env):
             self.env["mail.mail"].process_email_queue()
 
     def digests(self, partner=None):

@@ -4,6 +4,7 @@ from unittest import mock
 import psycopg2
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import html_sanitize, mute_logger
@@ -484,7 +485,8 @@ class TestDigestRun(ReminderRunCommon):
             return html_sanitize(*args, **kwargs)
 
         with (
-            mock.patch("odoo.fields.html_sanitize", side_effect=counted),
+            # where Odoo's Html field calls it: odoo.fields (18.0), odoo.orm.fields_textual (19.0)
+            mock.patch(f"{fields.Html.__module__}.html_sanitize", side_effect=counted),
             mock.patch.object(mail_message, "html_sanitize", side_effect=counted),
         ):
             mails = self.env["invoice.reminder.digest"]._create_mails(

@@ -220,15 +220,19 @@ class TestDigestAttachments(AttachmentCommon):
         self.assertEqual(files[invoice_file][1], self.stored_pdf)
         self.assertEqual(pdf_image_count(files[statement_file][1]), 2)
         digest = self.digests(everything)
-        self.assertIn(stored, digest.attachment_ids)
-        self.assertIn(stored, digest.mail_id.attachment_ids)
+        # a copy of the stored legal PDF (Odoo 19.0 keeps a field's attachment out
+        # of a mail's): the same file of the filestore
+        copy = digest.attachment_ids.filtered(lambda a: a.name == invoice_file)
+        self.assertEqual(copy.checksum, stored.checksum)
+        self.assertEqual(copy.store_fname, stored.store_fname)
+        self.assertEqual(digest.mail_id.attachment_ids, digest.attachment_ids)
 
-        # new files: the three statements only (no invoice PDF rendered)
+        # new files: the three statements and the copy (no invoice PDF rendered)
         new = self.env["ir.attachment"].search_count([]) - attachments_before
         created = self.env["ir.attachment"].search([("res_model", "=", "invoice.reminder.digest")])
-        self.assertEqual(len(created), 3)
-        self.assertGreaterEqual(new, 3)
-        self.assertFalse(created.filtered(lambda a: a.name == invoice_file))
+        self.assertEqual(len(created), 4)
+        self.assertGreaterEqual(new, 4)
+        self.assertEqual(created.filtered(lambda a: a.name == invoice_file), copy)
 
     def test_stored_invoice_pdf_reused_every_week(self):
         customer = self.make_customer("Weekly Ltd", attach_invoice_pdf=True)
@@ -241,11 +245,9 @@ class TestDigestAttachments(AttachmentCommon):
         self.assertEqual(len(digests), 2)
         for digest in digests:
             self.assertEqual(digest.state, "sent")
-            self.assertEqual(digest.attachment_ids, stored)
-        self.assertFalse(
-            self.env["ir.attachment"].search([("res_model", "=", "invoice.reminder.digest")]),
-            "no invoice PDF rendered",
-        )
+            # a copy of it: the same file of the filestore, nothing rendered
+            self.assertEqual(digest.attachment_ids.mapped("checksum"), [stored.checksum])
+            self.assertEqual(digest.attachment_ids.store_fname, stored.store_fname)
         for message in self.smtp.to(customer.email):
             attachments = list(message["message"].iter_attachments())
             self.assertEqual(len(attachments), 1)

@@ -62,6 +62,37 @@ class TestInstall(ReminderCommon):
         )
         self.assertEqual(self.env.cr.fetchone(), ("boolean",))
 
+    def test_uniqueness_is_a_database_constraint(self):
+        """What must never happen twice is refused by PostgreSQL itself, on every
+        Odoo version (19.0 ignores ``_sql_constraints``): a second reminder to a
+        customer for one period of a policy, a second run, fee, answer."""
+        self.env.cr.execute(
+            """
+            SELECT c.conname, array_agg(a.attname::text ORDER BY k.ord)
+              FROM pg_constraint c
+              JOIN pg_class t ON t.oid = c.conrelid
+              CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+              JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum
+             WHERE c.contype = 'u' AND t.relname LIKE 'invoice_reminder%%'
+          GROUP BY c.conname
+            """
+        )
+        constraints = dict(self.env.cr.fetchall())
+        expected = {
+            "invoice_reminder_digest_partner_policy_period_uniq": [
+                "partner_id",
+                "policy_id",
+                "period",
+                "kind",
+            ],
+            "invoice_reminder_run_policy_period_uniq": ["policy_id", "period", "kind"],
+            "invoice_reminder_fee_move_level_uniq": ["move_id", "level_id"],
+            "invoice_reminder_level_fee_level_currency_uniq": ["level_id", "currency_id"],
+            "invoice_reminder_answer_digest_form_key_uniq": ["digest_id", "form_key"],
+        }
+        for name, columns in expected.items():
+            self.assertEqual(constraints.get(name), columns, name)
+
     def test_templates_render_for_a_digest_model(self):
         for template in (self.template_first, self.template_second, self.template_final):
             self.assertEqual(template.model, "invoice.reminder.digest")

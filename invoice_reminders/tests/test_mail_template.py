@@ -218,8 +218,14 @@ class TestCompileOnce(ReminderRunCommon):
         digests = self.env["invoice.reminder.digest"].search(
             [("partner_id", "in", (self.customer | second).ids)]
         )
+        # fails for one of them, not the one Odoo 19.0 renders a saved template for
+        checked = self.env["invoice.reminder.digest"].search([], limit=1)
+        failing = (digests - checked)[:1]
         template = self.template_first.copy(
-            {"body_html": '<p t-out="object.partner_id.name"/><p t-out="1 / (object.id % 2)"/>'}
+            {
+                "body_html": '<p t-out="object.partner_id.name"/>'
+                f'<p t-out="1 / (object.id != {failing.id})"/>'
+            }
         )
         with self.assertRaises(Exception) as odoo_error:
             template._generate_template(digests.ids, ["body_html"])

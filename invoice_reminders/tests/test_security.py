@@ -370,7 +370,7 @@ class TestSecurity(StatementCommon, HttpCase):
 
     def deliver_as_cron(self):
         """The mail queue as its cron runs it: as superuser, whoever queued the mail."""
-        with real_smtp():
+        with real_smtp(self.env):
             self.env["mail.mail"].sudo().process_email_queue()
 
     def _csrf_token(self, path):

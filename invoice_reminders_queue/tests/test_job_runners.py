@@ -15,7 +15,7 @@ import time
 import unittest
 import urllib.request
 
-import odoo
+import odoo.release
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import config
 
@@ -32,6 +32,10 @@ def _load_queue_workers():
     return module
 
 
+def _comma_list(value):
+    return value if isinstance(value, str) else ",".join(value)
+
+
 @tagged("post_install", "-at_install")
 class TestJobRunners(TransactionCase):
     @classmethod
@@ -41,11 +45,14 @@ class TestJobRunners(TransactionCase):
             raise unittest.SkipTest("bench/queue_workers.py is not shipped with the wheel")
         cls.qw = _load_queue_workers()
         cls.db = f"{cls.env.cr.dbname}_runners"
-        cls.odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+        root = os.path.dirname(os.path.dirname(odoo.release.__file__))
+        cls.odoo_bin = os.path.join(root, "odoo-bin")
         cls.options = [
-            f"--addons-path={config['addons_path']}",
+            # a string on Odoo 18.0, a list on 19.0
+            f"--addons-path={_comma_list(config['addons_path'])}",
             f"--data-dir={config['data_dir']}",
-            "--without-demo=all",
+            "--without-demo=True",
+            "--http-interface=127.0.0.1",
         ] + [f"--{key}={config[key]}" for key in ("db_host", "db_port", "db_user") if config[key]]
         logdir = os.path.dirname(config["logfile"]) if config["logfile"] else None
         cls.workdir = os.path.join(logdir or config["data_dir"], "queue-runners")
@@ -195,12 +202,23 @@ class TestJobRunners(TransactionCase):
                     " WHERE run_id = %s AND partner_id = ANY(%s)",
                     (run_id, victim_batch["args"][0]),
                 )[0][0]
-                self.assertEqual((built, skipped), (0, 0), "a killed batch is all or nothing")
-                self.assertEqual(self.qw.run_state(self.db, run_id), "running")
-                # queue_job leaves it Started; the bridge's cron sees that nobody
-                # holds its customers' locks any more and requeues it
-                dead = next(j for j in self.jobs() if j["uuid"] == job["uuid"])
-                self.assertEqual(dead["state"], "started")
+                # the later queue_job releases (19.0's) requeue the job of a dead
+                # worker themselves (their queue_job_lock): it may be built again by
+                # now, whole; the earlier ones leave it to the bridge
+                requeued_by_queue_job = bool(
+                    self.query("SELECT 1 FROM pg_class WHERE relname = 'queue_job_lock'")
+                )
+                self.assertIn(
+                    built + skipped,
+                    (0, len(victim_batch["args"][0])) if requeued_by_queue_job else (0,),
+                    "a killed batch is all or nothing",
+                )
+                if not requeued_by_queue_job:
+                    self.assertEqual(self.qw.run_state(self.db, run_id), "running")
+                    # queue_job leaves it Started; the bridge's cron sees that nobody
+                    # holds its customers' locks any more and requeues it
+                    dead = next(j for j in self.jobs() if j["uuid"] == job["uuid"])
+                    self.assertEqual(dead["state"], "started")
                 self.requeue_dead_jobs()
                 self.qw.wait_for(
                     lambda: self.qw.run_state(self.db, run_id) != "running",

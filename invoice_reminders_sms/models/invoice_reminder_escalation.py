@@ -11,8 +11,11 @@ class InvoiceReminderEscalation(models.AbstractModel):
     def _prepare_actions(self, entry, level, partner):
         actions = super()._prepare_actions(entry, level, partner)
         if level.sms_template_id:
-            # E.164 when the number can be read (phonenumbers), in any case no blank
-            formatted = partner._phone_format(fname="mobile") or partner.mobile or ""
+            # the number Odoo's SMS takes first: the mobile on Odoo 18.0, the phone on
+            # 19.0 (which has no mobile); E.164 when it can be read (phonenumbers),
+            # in any case no blank
+            fname = partner._phone_get_number_fields()[0]
+            formatted = partner._phone_format(fname=fname) or partner[fname] or ""
             number = re.sub(r"[^\d+]", "", formatted)
             if number:
                 actions.append(

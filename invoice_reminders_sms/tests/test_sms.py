@@ -3,6 +3,7 @@ from contextlib import contextmanager
 
 from freezegun import freeze_time
 
+from odoo.modules import module as odoo_module
 from odoo.tests import tagged
 
 from odoo.addons.invoice_reminders.tests.common import ReminderRunCommon
@@ -15,15 +16,17 @@ def real_iap():
     """Let IAP's JSON-RPC client really call the endpoint while a test runs.
 
     Odoo refuses IAP calls inside tests; the SMS tests lift that switch only
-    around the sending, and the endpoint is the local stand-in.
+    around the sending, and the endpoint is the local stand-in.  The switch is
+    the thread's ``testing`` flag on Odoo 18.0, ``current_test`` on 19.0.
     """
     thread = threading.current_thread()
-    saved = thread.testing
+    saved = getattr(thread, "testing", False), odoo_module.current_test
     thread.testing = False
+    odoo_module.current_test = False
     try:
         yield
     finally:
-        thread.testing = saved
+        thread.testing, odoo_module.current_test = saved
 
 
 @tagged("post_install", "-at_install")
@@ -46,10 +49,12 @@ class TestReminderSMS(ReminderRunCommon):
         cls.ladder = cls.make_policy(name="SMS ladder")
         cls.first = cls.ladder._levels_sorted()[0]
         cls.first.sms_template_id = cls.env.ref("invoice_reminders_sms.sms_template_reminder")
+        # the number an SMS goes to: the mobile on Odoo 18.0, the phone on 19.0
+        cls.sms_number_field = cls.customer._phone_get_number_fields()[0]
         cls.customer.write(
             {
                 "reminder_policy_id": cls.ladder.id,
-                "mobile": "+32 470 12 34 56",
+                cls.sms_number_field: "+32 470 12 34 56",
                 "country_id": cls.env.ref("base.be").id,
             }
         )
@@ -60,9 +65,7 @@ class TestReminderSMS(ReminderRunCommon):
 
     def send_sms_queue(self):
         with real_iap():
-            self.env["sms.sms"].sudo().search([("state", "=", "outgoing")]).send(
-                unlink_sent=False, auto_commit=False
-            )
+            self.env["sms.sms"].sudo().search([("state", "=", "outgoing")]).send(unlink_sent=False)
 
     def run_with_sms(self):
         Run = self.env["invoice.reminder.run"].sudo()
@@ -97,7 +100,7 @@ class TestReminderSMS(ReminderRunCommon):
         self.assertIn("To +32470123456", summary)
 
     def test_customer_without_mobile_email_goes_sms_skipped(self):
-        self.customer.mobile = False
+        self.customer[self.sms_number_field] = False
         self.make_invoice(amount=250, due_date="2026-01-20")
         self.run_with_sms()
         digest = self.digests()
