@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import html_sanitize
 
@@ -126,7 +127,7 @@ class TestCompileOnce(ReminderRunCommon):
             patch.object(
                 template_class, "_reminder_compile_qweb_now", autospec=True, side_effect=compile_now
             ) as compiles,
-            patch("odoo.fields.html_sanitize", side_effect=counted),
+            patch(f"{fields.Html.__module__}.html_sanitize", side_effect=counted),
             patch.object(mail_message, "html_sanitize", side_effect=counted),
         ):
             self.env["invoice.reminder.run"].sudo().with_company(
