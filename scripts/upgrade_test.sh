@@ -33,6 +33,11 @@ fail() {
     exit 1
 }
 
+series=$(odoo_tree_series "$ODOO_PATH")
+if [ "$series" != 18.0 ]; then
+    summary "upgrade test: does not apply on Odoo ${series:-?} ($ODOO_PATH): the releases to upgrade from are 18.0 ones; no ${series:-?} release of the add-ons exists yet"
+    exit 0
+fi
 if ! release=$(python3 "$ROOT/scripts/upgrade_release.py" 2>>"$SUMMARY"); then
     cat "$SUMMARY" >&2
     fail "no previous release to upgrade from (see above)"
