@@ -185,3 +185,22 @@ def test_the_branch_can_be_chosen(tmp_path, upstream):
     )
     assert result.returncode == 0, result.stderr
     assert trees("describe", target).stdout.split()[0] == "19.0"
+
+
+def test_the_readme_table_names_each_tree_and_its_queue_job(tmp_path):
+    """README.rst's table of the trees says what the scripts do."""
+    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
+    development = (ROOT / "doc" / "DEVELOPMENT.md").read_text(encoding="utf-8")
+    shapes = {
+        "/opt/odoo-18.0": ((18, 0), False, False),
+        "/opt/odoo-18.0-2025": ((18, 0), True, False),
+        "/opt/odoo-19.0": ((19, 0), True, True),
+    }
+    for folder in trees("list").stdout.split():
+        tree = fake_tree(tmp_path / folder.rsplit("/", 1)[1], *shapes[folder])
+        queue_job = trees("describe", tree).stdout.split()[1]
+        row = next(line for line in readme.splitlines() if line.startswith(f"``{folder}`` "))
+        assert row.split()[-1] == queue_job, row
+        assert f"| `{folder}` |" in development and queue_job in development
+    assert "ODOO_PATH=/opt/odoo-18.0-2025 scripts/run_tests.sh" in readme
+    assert 'IR_ODOO_TREES="' in readme
