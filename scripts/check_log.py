@@ -120,8 +120,10 @@ def summarize(path):
             f"{counts[0]:>4} passed, {counts[1]:>3} failed, {counts[2]:>3} skipped  "
             f"{verdict}{'  (' + note + ')' if note else ''}"
         )
+    trees = sum(1 for row in rows if row[1] != "-" or row[6] != "pass")
+    label = f"{trees} Odoo tree(s)"
     print(
-        f"{'TOTAL':<{width}}  {len(rows)} line(s){'':<{42 - len(str(len(rows)))}}"
+        f"{'TOTAL':<{width}}  {label:<47}"
         f"{total[0]:>4} passed, {total[1]:>3} failed, {total[2]:>3} skipped  "
         f"{'FAIL' if failed_any else 'pass'}"
     )

@@ -39,6 +39,18 @@ for tree in "${TREES[@]}"; do
     fi
 done
 log "Odoo trees: ${TREES[*]} (present: ${PRESENT[*]:-none})"
+if [ "${CI:-}" = true ]; then
+    # CI tests the three kinds of Odoo, whatever the folders: the 18.0 floor
+    # (no odoo.api.private), an 18.0 of 2025 (with it), and 19.0
+    kinds=" "
+    for tree in "${PRESENT[@]}"; do kinds+="$(odoo_tree_version_label "$tree") "; done
+    for kind in 18.0 18.0+api.private 19.0; do
+        if [[ "$kinds" != *" $kind "* ]]; then
+            printf 'Odoo %s\t%s\t-\t0\t0\t0\tMISSING\t%s\n' "$kind" "$kind" \
+                "CI=true needs a tree of each kind; none in: ${TREES[*]}" >> "$RESULTS"
+        fi
+    done
+fi
 
 # lint and pytest once, with the first tree's virtualenv
 use_odoo_tree "${PRESENT[0]:-$ODOO_PATH}"
