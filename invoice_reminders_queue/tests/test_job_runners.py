@@ -195,13 +195,20 @@ class TestJobRunners(TransactionCase):
                     " WHERE run_id = %s AND partner_id = ANY(%s)",
                     (run_id, victim_batch["args"][0]),
                 )[0][0]
-                self.assertEqual((built, skipped), (0, 0), "a killed batch is all or nothing")
-                self.assertEqual(self.qw.run_state(self.db, run_id), "running")
-                # queue_job leaves it Started; the bridge's cron sees that nobody
-                # holds its customers' locks any more and requeues it
+                # nothing of it, or all of it when queue_job requeued it itself (its
+                # releases since 18.0.2 requeue a job whose worker died) and it ran again
+                batch_ids = victim_batch["args"][0]
+                whole = tuple(
+                    len([pid for pid in batch_ids if pid in prepared[key]])
+                    for key in ("expected_digests", "expected_skips")
+                )
+                self.assertIn((built, skipped), [(0, 0), whole], "a killed batch is all or nothing")
                 dead = next(j for j in self.jobs() if j["uuid"] == job["uuid"])
-                self.assertEqual(dead["state"], "started")
-                self.requeue_dead_jobs()
+                if dead["state"] == "started":
+                    # queue_job 18.0.1.7 leaves it Started: the bridge's cron sees that
+                    # nobody holds its customers' locks any more and requeues it
+                    self.assertEqual(self.qw.run_state(self.db, run_id), "running")
+                    self.requeue_dead_jobs()
                 self.qw.wait_for(
                     lambda: self.qw.run_state(self.db, run_id) != "running",
                     300,
