@@ -196,7 +196,7 @@ def _install_template(args):
             f"{template}_tmp",
             "-i",
             "account,invoice_reminders" + (",queue_job" if args.workers else ""),
-            "--without-demo=all",
+            "--without-demo=True",  # Odoo 18.0: any true value; 19.0: a boolean
             "--stop-after-init",
             "--log-level=warn",
         ],

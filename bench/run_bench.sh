@@ -12,4 +12,5 @@ export PYTHONPATH="$ODOO_PATH${PYTHONPATH:+:$PYTHONPATH}"
 exec "$VENV/bin/python" "$ROOT/bench/digest_bench.py" "$@" -- \
     --addons-path="$ODOO_PATH/addons,$ROOT" --db_host=127.0.0.1 --db_port="$PGPORT" \
     --db_user="$PGUSER_NAME" --data-dir="$STATE_DIR/bench/filestore" --max-cron-threads=0 \
+    --http-interface=127.0.0.1 \
     --logfile="$STATE_DIR/bench/odoo.log" --log-level=warn

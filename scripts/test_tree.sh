@@ -41,7 +41,7 @@ start_postgres
 DB="${IR_TEST_DB:-invoice_reminders_test_$TREE_LABEL}"
 ODOO_OPTS=(--addons-path="$ODOO_PATH/addons,$ROOT"
       --db_host=127.0.0.1 --db_port="$PGPORT" --db_user="$PGUSER_NAME"
-      -d "$DB" --without-demo=all --max-cron-threads=0
+      -d "$DB" --without-demo=True --http-interface=127.0.0.1 --max-cron-threads=0
       --http-port="${IR_TEST_HTTP_PORT:-18069}" --data-dir="$STATE_DIR/filestore-test")
 ODOO=("$PYBIN" "$ODOO_PATH/odoo-bin" "${ODOO_OPTS[@]}" --stop-after-init)
 

@@ -80,7 +80,7 @@ git -C "$ROOT" archive "$FROM_COMMIT" "${OLD_ADDONS[@]}" | tar -x -C "$WORK/old"
 
 opts() {  # the Odoo options, with the add-ons from $1
     echo --addons-path="$ODOO_PATH/addons,$1" --db_host=127.0.0.1 --db_port="$PGPORT" \
-        --db_user="$PGUSER_NAME" -d "$DB" --without-demo=all --max-cron-threads=0 \
+        --db_user="$PGUSER_NAME" -d "$DB" --without-demo=True --http-interface=127.0.0.1 --max-cron-threads=0 \
         --http-port="${IR_UPGRADE_HTTP_PORT:-18079}" --data-dir="$STATE_DIR/filestore-test"
 }
 # shellcheck disable=SC2207
