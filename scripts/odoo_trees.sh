@@ -6,6 +6,7 @@
 #   bash scripts/odoo_trees.sh describe DIR  # "<odoo version> <queue_job version> <label>"
 #   bash scripts/odoo_trees.sh check DIR     # exit 0 if DIR holds Odoo, else say what to put there
 #   bash scripts/odoo_trees.sh source DIR    # what to put in DIR (the exact repository and commit)
+#   bash scripts/odoo_trees.sh missing-kinds DIR...  # the kinds of Odoo CI needs that none is
 #   IR_CLONE_ODOO=1 bash scripts/odoo_trees.sh check DIR   # ... and clone upstream Odoo there
 # Environment:
 #   IR_ODOO_TREES="dir1 dir2"  the trees to test (default: the three folders below);
@@ -53,6 +54,16 @@ odoo_tree_version_label() {
         series="$series+api.private"
     fi
     echo "${series:-unknown}"
+}
+
+# The kinds of Odoo CI must test (18.0 floor, 18.0 of 2025, 19.0) that none of
+# the trees given is, one a line.
+odoo_tree_missing_kinds() {
+    local kinds=" " tree kind
+    for tree in "$@"; do kinds+="$(odoo_tree_version_label "$tree") "; done
+    for kind in 18.0 18.0+api.private 19.0; do
+        [[ "$kinds" == *" $kind "* ]] || echo "$kind"
+    done
 }
 
 # The queue_job release for a tree: IR_QUEUE_JOB_VERSION, else by what the tree is.
@@ -174,8 +185,9 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
             ;;
         check) odoo_tree_check "$2" ;;
         source) odoo_tree_source "$2" ;;
+        missing-kinds) shift; odoo_tree_missing_kinds "$@" ;;
         *)
-            echo "usage: $0 list | describe DIR | check DIR | source DIR" >&2
+            echo "usage: $0 list | describe DIR | check DIR | source DIR | missing-kinds DIR..." >&2
             exit 2
             ;;
     esac

@@ -43,13 +43,9 @@ log "Odoo trees: ${TREES[*]} (present: ${PRESENT[*]:-none})"
 if [ "${CI:-}" = true ]; then
     # CI tests the three kinds of Odoo, whatever the folders: the 18.0 floor
     # (no odoo.api.private), an 18.0 of 2025 (with it), and 19.0
-    kinds=" "
-    for tree in "${PRESENT[@]}"; do kinds+="$(odoo_tree_version_label "$tree") "; done
-    for kind in 18.0 18.0+api.private 19.0; do
-        if [[ "$kinds" != *" $kind "* ]]; then
-            printf 'Odoo %s\t%s\t-\t0\t0\t0\tMISSING\t%s\n' "$kind" "$kind" \
-                "CI=true needs a tree of each kind; none in: ${TREES[*]}" >> "$RESULTS"
-        fi
+    for kind in $(odoo_tree_missing_kinds "${PRESENT[@]}"); do
+        printf 'Odoo %s\t%s\t-\t0\t0\t0\tMISSING\t%s\n' "$kind" "$kind" \
+            "CI=true needs a tree of each kind; none in: ${TREES[*]}" >> "$RESULTS"
     done
 fi
 

@@ -204,3 +204,12 @@ def test_the_readme_table_names_each_tree_and_its_queue_job(tmp_path):
         assert f"| `{folder}` |" in development and queue_job in development
     assert "ODOO_PATH=/opt/odoo-18.0-2025 scripts/run_tests.sh" in readme
     assert 'IR_ODOO_TREES="' in readme
+
+
+def test_ci_needs_a_tree_of_each_kind(tmp_path):
+    floor = fake_tree(tmp_path / "a", (18, 0))
+    later = fake_tree(tmp_path / "b", (18, 0), api_private=True)
+    nineteen = fake_tree(tmp_path / "c", (19, 0), api_private=True, api_package=True)
+    assert trees("missing-kinds", floor, later, nineteen).stdout == ""
+    assert trees("missing-kinds", floor, nineteen).stdout.split() == ["18.0+api.private"]
+    assert trees("missing-kinds").stdout.split() == ["18.0", "18.0+api.private", "19.0"]
