@@ -186,7 +186,7 @@ def _install_template(args):
         for (old,) in cr.fetchall():
             cr.execute(f'DROP DATABASE IF EXISTS "{old}"')
         cr.execute(f'CREATE DATABASE "{template}_tmp"')
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.release.__file__)), "odoo-bin")
+    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
     subprocess.run(
         [
             sys.executable,
@@ -196,7 +196,7 @@ def _install_template(args):
             f"{template}_tmp",
             "-i",
             "account,invoice_reminders" + (",queue_job" if args.workers else ""),
-            "--without-demo=True",
+            "--without-demo=True",  # Odoo 18.0: any true value; 19.0: a boolean
             "--stop-after-init",
             "--log-level=warn",
         ],
@@ -262,7 +262,7 @@ def _measure_queue(args, data_db, workers):
 
     _copy_db(data_db, args.db)
     odoo.sql_db.close_db(args.db)
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.release.__file__)), "odoo-bin")
+    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
     workdir = os.path.join(os.path.dirname(odoo.tools.config["data_dir"]), f"queue-{workers}")
     options = [o for o in args.odoo_options if not o.startswith(("--logfile", "--log-level"))]
     with queue_workers.Cluster(workers, args.db, odoo_bin, options, workdir):

@@ -2,6 +2,11 @@
 
 Fails when a test failed, when a command failed, or when any WARNING, ERROR or
 CRITICAL line was logged while installing, testing or uninstalling.
+
+With ``--results FILE`` the verdict is also appended to FILE as one
+tab-separated line (name, Odoo, queue_job, passed, failed, skipped, verdict,
+note); ``--summarize FILE`` prints those lines as the run's summary, one line
+per Odoo tree and a total, and fails if any of them failed.
 """
 
 import argparse
@@ -84,6 +89,47 @@ def upgrade_problems(args):
     return problems
 
 
+def record(args, passed, failed, skipped, problems, note):
+    """Append this run's result line to ``args.results``."""
+    if not args.results:
+        return
+    verdict = "FAIL" if problems or failed else "pass"
+    fields = [args.tree or "-", args.odoo_version or "-", args.queue_job or "-"]
+    fields += [str(passed), str(failed), str(skipped), verdict, note]
+    with open(args.results, "a", encoding="utf-8") as fh:
+        fh.write("\t".join(field.replace("\t", " ") for field in fields) + "\n")
+
+
+def summarize(path):
+    """Print the result lines of ``path`` and their total; 1 if one failed."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    except OSError:
+        rows = []
+    print("\n===== Summary =====")
+    total = [0, 0, 0]
+    failed_any = not rows
+    width = max([len(row[0]) for row in rows] + [10])
+    for name, odoo, queue_job, passed, failed, skipped, verdict, note in rows:
+        counts = [int(passed), int(failed), int(skipped)]
+        total = [a + b for a, b in zip(total, counts, strict=True)]
+        failed_any = failed_any or verdict not in ("pass", "not found")
+        print(
+            f"{name:<{width}}  Odoo {odoo:<17} queue_job {queue_job:<13} "
+            f"{counts[0]:>4} passed, {counts[1]:>3} failed, {counts[2]:>3} skipped  "
+            f"{verdict}{'  (' + note + ')' if note else ''}"
+        )
+    trees = sum(1 for row in rows if row[1] != "-" or row[6] != "pass")
+    label = f"{trees} Odoo tree(s)"
+    print(
+        f"{'TOTAL':<{width}}  {label:<47}"
+        f"{total[0]:>4} passed, {total[1]:>3} failed, {total[2]:>3} skipped  "
+        f"{'FAIL' if failed_any else 'pass'}"
+    )
+    return 1 if failed_any else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pytest-xml")
@@ -99,7 +145,16 @@ def main():
     parser.add_argument("--upgrade-log", action="append", default=[])
     parser.add_argument("--upgrade-rc", type=int, default=0)
     parser.add_argument("--only-upgrade", action="store_true", help="judge the upgrade test alone")
+    parser.add_argument("--upgrade-skipped", help="why the upgrade test did not run here")
+    parser.add_argument("--results", help="append the verdict line to this file")
+    parser.add_argument("--tree", help="the Odoo tree, for the verdict line")
+    parser.add_argument("--odoo-version", help="its Odoo version, for the verdict line")
+    parser.add_argument("--queue-job", help="its queue_job release, for the verdict line")
+    parser.add_argument("--summarize", help="print the verdict lines of this file and a total")
     args = parser.parse_args()
+
+    if args.summarize:
+        return summarize(args.summarize)
 
     if args.only_upgrade:
         problems = upgrade_problems(args)
@@ -110,9 +165,9 @@ def main():
     problems = []
     passed = failed = skipped = 0
     counts = pytest_counts(args.pytest_xml) if args.pytest_xml else None
-    if counts is None:
+    if counts is None and args.pytest_xml:
         problems.append("the plain-Python tests produced no result")
-    else:
+    elif counts is not None:
         total, fail, skip = counts
         print(f"plain-Python tests: {total} run, {fail} failed, {skip} skipped")
         passed += total - fail - skip
@@ -150,7 +205,9 @@ def main():
                 problems.extend("    " + line[:400] for line in lines[:40])
         if args.upgrade_summary:
             problems.extend(upgrade_problems(args))
-    else:
+        elif args.upgrade_skipped:
+            print(f"upgrade test: not run ({args.upgrade_skipped})")
+    elif not args.results:
         print("Odoo tests: NOT RUN (no Odoo found)")
 
     if problems:
@@ -158,6 +215,14 @@ def main():
         for problem in problems:
             print("  " + problem)
     print(f"\n{passed} passed, {failed} failed, {skipped} skipped")
+    note = ""
+    if args.upgrade_summary:
+        note = "upgrade test " + ("FAILED" if args.upgrade_rc else "passed")
+    elif args.upgrade_skipped:
+        note = "upgrade test: " + args.upgrade_skipped
+    if problems:
+        note = "; ".join(filter(None, [note, f"{len(problems)} problem(s), see above"]))
+    record(args, passed, failed, skipped, problems, note)
     return 1 if problems or failed else 0
 
 

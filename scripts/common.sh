@@ -6,8 +6,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # runuser, pg_ctl helpers and friends live in sbin on Debian
 export PATH="$PATH:/usr/sbin:/sbin"
-# Odoo 18.0 checkout: ODOO_PATH, else the fixed default folder.
-DEFAULT_ODOO_PATH=/opt/odoo-18.0
+# The Odoo trees (default folders, queue_job per tree, what to put in an empty one).
+# shellcheck source=scripts/odoo_trees.sh
+source "$ROOT/scripts/odoo_trees.sh"
+# One Odoo tree for the commands that use one (demo, benchmark, upgrade test):
+# ODOO_PATH, else the floor's default folder.  The test command runs on every
+# tree of odoo_trees (IR_ODOO_TREES, else ODOO_PATH, else the three folders).
+DEFAULT_ODOO_PATH=$ODOO_TREE_FLOOR
 ODOO_PATH="${ODOO_PATH:-$DEFAULT_ODOO_PATH}"
 STATE_DIR="${IR_STATE_DIR:-$HOME/.cache/invoice_reminders}"
 PGPORT="${IR_PGPORT:-55432}"
@@ -17,26 +22,32 @@ PGBASE="${IR_PGBASE:-/var/tmp/invoice_reminders-pg-$(id -u)}"
 PGDATA="${IR_PGDATA:-$PGBASE/data}"
 PGSOCKDIR="${IR_PGSOCKDIR:-$PGBASE/sock}"
 PGUSER_NAME=odoo
-# OCA's queue_job, pinned: the invoice_reminders_queue bridge runs on it.  Its
-# later 18.0 releases need a newer Odoo 18.0 than /opt/odoo-18.0 (odoo.api.private).
-QUEUE_JOB_VERSION="${IR_QUEUE_JOB_VERSION:-18.0.1.7.0.1}"
-# Odoo 19.0: queue_job's 19.0 release
-if [ -z "${IR_QUEUE_JOB_VERSION:-}" ] && grep -qs "^version_info = (19," "$ODOO_PATH/odoo/release.py"; then
-    QUEUE_JOB_VERSION=19.0.2.4.0.1
-fi
+# OCA's queue_job, the release for the tree (the invoice_reminders_queue bridge
+# runs on it): 18.0.1.7.0.1 on an 18.0 without odoo.api.private, 18.0.4.1.2.2 on
+# one with it, 19.0.2.4.0.1 on 19.0; IR_QUEUE_JOB_VERSION overrides.
+QUEUE_JOB_VERSION=$(odoo_tree_queue_job "$ODOO_PATH")
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 export ODOO_PATH PGPORT PGDATA
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-have_odoo() { [ -f "$ODOO_PATH/odoo-bin" ] && [ -d "$ODOO_PATH/odoo/addons/base" ]; }
+have_odoo() { odoo_tree_ok "$ODOO_PATH"; }
+
+# Work on the tree DIR from now on: ODOO_PATH, its queue_job release, its label.
+use_odoo_tree() {
+    ODOO_PATH="${1%/}"
+    QUEUE_JOB_VERSION=$(odoo_tree_queue_job "$ODOO_PATH")
+    ODOO_SERIES=$(odoo_tree_series "$ODOO_PATH")
+    TREE_LABEL=$(odoo_tree_label "$ODOO_PATH")
+    export ODOO_PATH QUEUE_JOB_VERSION ODOO_SERIES TREE_LABEL
+}
 
 # For the commands that need Odoo (demo, benchmark): stop with a clear message
 # without it, else install what is missing and start PostgreSQL.
 prepare_odoo_run() {
-    if ! have_odoo; then
-        echo "Odoo 18.0 not found at ODOO_PATH=$ODOO_PATH (see README.rst and doc/DEVELOPMENT.md)." >&2
+    if ! odoo_tree_check "$ODOO_PATH"; then
+        echo "Odoo not found at ODOO_PATH=$ODOO_PATH (see README.rst and doc/DEVELOPMENT.md)." >&2
         exit 1
     fi
     ensure_system_packages
@@ -112,8 +123,8 @@ ensure_venv() {
         if have_odoo; then
             log "Installing the Python requirements of $ODOO_PATH"
             # cbor2 5.4.2 has no usable release on Python 3.11: 5.4.6 is API-compatible.
-            sed -e 's/^cbor2==5\.4\.2/cbor2==5.4.6/' "$ODOO_PATH/requirements.txt" > "$STATE_DIR/odoo-requirements.txt"
-            "$VENV/bin/pip" install -q --no-build-isolation -r "$STATE_DIR/odoo-requirements.txt"
+            sed -e 's/^cbor2==5\.4\.2/cbor2==5.4.6/' "$ODOO_PATH/requirements.txt" > "$VENV/odoo-requirements.txt"
+            "$VENV/bin/pip" install -q --no-build-isolation -r "$VENV/odoo-requirements.txt"
         fi
         log "Installing the dependencies of the add-ons and the test tools"
         "$VENV/bin/pip" install -q -r "$ROOT/requirements.txt" -r "$ROOT/test-requirements.txt"

@@ -4,6 +4,7 @@
 # saves every message as an .eml file, print what was sent to whom, then serve
 # Odoo at http://localhost:8069 (login admin / admin).
 #   DEMO_NO_SERVE=1 scripts/demo.sh   # stop after the run instead of serving
+#   DEMO_HTTP_INTERFACE=0.0.0.0        # serve beyond this machine (default 127.0.0.1)
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
@@ -18,7 +19,7 @@ mkdir -p "$DEMO_DIR/mail"
 
 ODOO_OPTS=(--addons-path="$ODOO_PATH/addons,$ROOT" --db_host=127.0.0.1 --db_port="$PGPORT"
            --db_user="$PGUSER_NAME" -d "$DB" --without-demo=True --data-dir="$DEMO_DIR/filestore"
-           --http-interface=127.0.0.1 --http-port="$HTTP_PORT" --max-cron-threads=0)
+           --http-port="$HTTP_PORT" --http-interface="${DEMO_HTTP_INTERFACE:-127.0.0.1}" --max-cron-threads=0)
 
 log "Fresh database $DB"
 "$(pg_bindir)/dropdb" -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" --if-exists "$DB"

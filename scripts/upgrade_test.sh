@@ -33,6 +33,11 @@ fail() {
     exit 1
 }
 
+series=$(odoo_tree_series "$ODOO_PATH")
+if [ "$series" != 18.0 ]; then
+    summary "upgrade test: does not apply on Odoo ${series:-?} ($ODOO_PATH): the releases to upgrade from are 18.0 ones; no ${series:-?} release of the add-ons exists yet"
+    exit 0
+fi
 if ! release=$(python3 "$ROOT/scripts/upgrade_release.py" 2>>"$SUMMARY"); then
     cat "$SUMMARY" >&2
     fail "no previous release to upgrade from (see above)"
@@ -75,8 +80,8 @@ git -C "$ROOT" archive "$FROM_COMMIT" "${OLD_ADDONS[@]}" | tar -x -C "$WORK/old"
 
 opts() {  # the Odoo options, with the add-ons from $1
     echo --addons-path="$ODOO_PATH/addons,$1" --db_host=127.0.0.1 --db_port="$PGPORT" \
-        --db_user="$PGUSER_NAME" -d "$DB" --without-demo=True --max-cron-threads=0 \
-        --http-interface=127.0.0.1 --http-port="${IR_UPGRADE_HTTP_PORT:-18079}" --data-dir="$STATE_DIR/filestore-test"
+        --db_user="$PGUSER_NAME" -d "$DB" --without-demo=True --http-interface=127.0.0.1 --max-cron-threads=0 \
+        --http-port="${IR_UPGRADE_HTTP_PORT:-18079}" --data-dir="$STATE_DIR/filestore-test"
 }
 # shellcheck disable=SC2207
 OLD_OPTS=($(opts "$WORK/old"))

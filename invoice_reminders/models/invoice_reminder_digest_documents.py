@@ -194,6 +194,22 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
                 to_render |= move
         return stored, to_render
 
+    @api.model
+    def _invoice_pdf_filename(self, move):
+        """The file name of ``move``'s PDF, as Odoo names it when it prints it.
+
+        Odoo 18.0 builds since 2025 name it by the invoice report's *Printed
+        Report Name* and fail (``'bool' object has no attribute 'strip'``) on a
+        custom report without one; Odoo 19.0 then falls back to the number, as
+        the 2024 builds always did: so does this, on every build.
+        """
+        report = move.partner_id.invoice_template_pdf_report_id or self.env.ref(
+            "account.account_invoices"
+        )
+        if report.print_report_name:
+            return move._get_invoice_report_filename()
+        return "{}.pdf".format(move.name.replace("/", "_"))
+
     def _render_invoice_pdfs(self, moves):
         """Render ``moves`` with their invoice report, as Odoo prints them.
 
@@ -401,7 +417,7 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
                 raw = rendered[move.id]
                 if isinstance(raw, str):
                     raise UserError(raw)
-                contents.append((move._get_invoice_report_filename(), raw, PDF_MIMETYPE))
+                contents.append((self._invoice_pdf_filename(move), raw, PDF_MIMETYPE))
         formats = [
             report_format
             for report_format, wanted in (
@@ -445,7 +461,7 @@ class InvoiceReminderDigestDocuments(models.AbstractModel):
                 stored = move.invoice_pdf_report_id
                 if not stored and move.message_main_attachment_id.mimetype == PDF_MIMETYPE:
                     stored = move.message_main_attachment_id
-                names.append(stored.name if stored else move._get_invoice_report_filename())
+                names.append(stored.name if stored else self._invoice_pdf_filename(move))
         for report_format, wanted in (
             ("pdf", level.attach_statement_pdf),
             ("docx", level.attach_statement_docx),
