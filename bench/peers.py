@@ -38,7 +38,11 @@ if HERE not in sys.path:
 PRODUCTS = [
     ("ours", "invoice_reminders", None),
     ("credit_control", "OCA account_credit_control", "account_credit_control"),
-    ("overdue_reminder", "OCA account_invoice_overdue_reminder", "account_invoice_overdue_reminder"),
+    (
+        "overdue_reminder",
+        "OCA account_invoice_overdue_reminder",
+        "account_invoice_overdue_reminder",
+    ),
 ]
 # our levels: days after the due date
 LEVEL_DAYS = (7, 21, 45)
@@ -104,9 +108,9 @@ def format_table(results, labels=None):
         cells.append(row)
     first = max(len(row[0]) for row in cells)
     widths = [max(len(heads[i]), *(len(row[i + 1]) for row in cells)) for i in range(len(keys))]
-    lines = ["  ".join([" " * first, *(h.rjust(w) for h, w in zip(heads, widths))])]
+    lines = ["  ".join([" " * first, *(h.rjust(w) for h, w in zip(heads, widths, strict=True))])]
     for row in cells:
-        values = (v.rjust(w) for v, w in zip(row[1:], widths))
+        values = (v.rjust(w) for v, w in zip(row[1:], widths, strict=True))
         lines.append("  ".join([row[0].ljust(first), *values]))
     return lines
 
@@ -121,7 +125,9 @@ def _setup_credit_control(env, company):
     from odoo import Command
 
     base = env.ref("account_credit_control.email_template_credit_control_base")
-    template = base.copy({"name": "Bench: credit control", "report_template_ids": [Command.clear()]})
+    template = base.copy(
+        {"name": "Bench: credit control", "report_template_ids": [Command.clear()]}
+    )
     receivable = env["account.account"].search(
         [("account_type", "=", "asset_receivable"), ("company_ids", "in", company.ids)]
     )
@@ -307,8 +313,9 @@ def _install(args, db, module):
 
 
 def _measure_peer_in_child(args, data_db, product, module):
-    import odoo
     from digest_bench import _copy_db
+
+    import odoo
 
     db = f"{args.db}_{product}"
     _copy_db(data_db, db)
@@ -348,8 +355,7 @@ def main(argv=None):
     chosen = set(args.only.split(",")) if args.only else {key for key, _l, _m in PRODUCTS}
     data_db, load = _build(args)
     print(
-        f"Built {args.customers:,} customers and {args.invoices:,} invoices in "
-        f"{load['build_s']} s",
+        f"Built {args.customers:,} customers and {args.invoices:,} invoices in {load['build_s']} s",
         flush=True,
     )
     results = {}
