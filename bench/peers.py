@@ -367,6 +367,12 @@ def main(argv=None):
             results[key] = _measure_peer_in_child(args, data_db, key, module)
         else:
             results[key] = _measure_ours(args, data_db)
+        figures = results[key]
+        print(
+            f"  {figures['wall_s']:.1f} s wall, {figures['cpu_s']:.1f} s CPU, "
+            f"{figures['mails']:,} mails, {figures['queries']:,} queries",
+            flush=True,
+        )
     with_ratios(results)
     print(f"\nOne period, {args.customers:,} customers, {args.invoices:,} invoices:\n")
     print("\n".join(format_table(results)))
