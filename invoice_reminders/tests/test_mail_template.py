@@ -6,7 +6,9 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import html_sanitize
 
+from ..models import mail_message
 from .common import ReminderRunCommon
 
 MONDAY = "2026-02-02 09:00:00"
@@ -34,6 +36,7 @@ class TestCompileOnce(ReminderRunCommon):
         fields_ = ["subject", "body_html"]
         template = self.template_first
         qweb_class = type(self.env["ir.qweb"])
+        self.env.registry.clear_cache("templates")  # compiled by the run above
         with patch.object(
             qweb_class, "_compile", autospec=True, side_effect=qweb_class._compile
         ) as spy:
@@ -44,10 +47,29 @@ class TestCompileOnce(ReminderRunCommon):
                 digests.ids, fields_
             )
             once_compiles = spy.call_count
+            spy.reset_mock()
+            again = template.with_context(invoice_reminders_compile_once=True)._generate_template(
+                digests.ids, fields_
+            )
+            again_compiles = spy.call_count
+            spy.reset_mock()
+            alone = {
+                digest.id: template.with_context(
+                    invoice_reminders_compile_once=True
+                )._generate_template(digest.ids, fields_)[digest.id]
+                for digest in digests
+            }
+            alone_compiles = spy.call_count
         self.assertEqual(once, odoo)
-        # Odoo compiles the body once per customer; here once per language
+        self.assertEqual(again, odoo)
+        # a body rendered alone is the body rendered in its batch
+        self.assertEqual(alone, odoo)
+        # Odoo compiles the body once per customer; here once per language, and
+        # the next batches (or runs) use what was compiled
         self.assertEqual(odoo_compiles, 3)
         self.assertEqual(once_compiles, 2)
+        self.assertEqual(again_compiles, 0)
+        self.assertEqual(alone_compiles, 0)
         for digest in digests:
             body = str(once[digest.id]["body_html"])
             self.assertIn(digest.partner_id.name, body)
@@ -55,6 +77,97 @@ class TestCompileOnce(ReminderRunCommon):
                 self.assertIn(line.name, body)
             others = (digests - digest).invoice_line_ids
             self.assertFalse([n for n in others.mapped("name") if n in body])
+
+    def test_a_template_edited_after_a_run_is_rendered_as_edited(self):
+        """What a run compiled is kept by the template's text: an edited template
+        (or a language whose translation differs) is compiled again."""
+        self.make_invoice(amount=10.0, due_date="2026-01-20")
+        with freeze_time(MONDAY):
+            self.env["invoice.reminder.run"].sudo()._cron_send_digests()
+        digest = self.digests()
+        template = self.template_first.with_context(invoice_reminders_compile_once=True)
+        before = template._generate_template(digest.ids, ["body_html"])[digest.id]["body_html"]
+        self.assertNotIn("Edited by the accountant", before)
+        self.template_first.body_html = (
+            '<p>Edited by the accountant for <t t-out="object.partner_id.name"/></p>'
+        )
+        after = template._generate_template(digest.ids, ["body_html"])[digest.id]["body_html"]
+        self.assertEqual(str(after), f"<p>Edited by the accountant for {self.customer.name}</p>")
+        self.assertEqual(
+            after,
+            self.template_first._generate_template(digest.ids, ["body_html"])[digest.id][
+                "body_html"
+            ],
+        )
+
+    def test_a_run_in_batches_compiles_once_and_sanitizes_each_body_once(self):
+        """Three batches of one customer each: the template compiled once for the
+        run, each body sanitized once, each hostile name escaped in the mail
+        received and on the chatter."""
+        names = [
+            f'Hostile {i} <b onclick="steal()">Co</b><script>alert({i})</script>' for i in range(3)
+        ]
+        customers = self.env["res.partner"].create(
+            [{"name": name, "email": f"ap{i}@hostile.test"} for i, name in enumerate(names)]
+        )
+        for customer in customers:
+            self.make_invoice(customer, amount=10.0, due_date="2026-01-20")
+        self.env.registry.clear_cache("templates")
+        sanitized = []
+
+        def counted(*args, **kwargs):
+            sanitized.append(str(args[0]))
+            return html_sanitize(*args, **kwargs)
+
+        template_class = type(self.env["mail.template"])
+        compile_now = template_class._reminder_compile_qweb_now
+        with (
+            freeze_time(MONDAY),
+            patch.object(
+                template_class, "_reminder_compile_qweb_now", autospec=True, side_effect=compile_now
+            ) as compiles,
+            patch("odoo.fields.html_sanitize", side_effect=counted),
+            patch.object(mail_message, "html_sanitize", side_effect=counted),
+        ):
+            self.env["invoice.reminder.run"].sudo().with_company(
+                self.company
+            )._send_company_digests(self.company, batch_size=1)
+        # one template, one language, three batches: compiled once
+        self.assertEqual(compiles.call_count, 1)
+        digests = self.env["invoice.reminder.digest"].search([("partner_id", "in", customers.ids)])
+        self.assertEqual(len(digests), 3)
+        field = self.env["mail.message"]._fields["body"]
+        for i, digest in enumerate(digests.sorted(lambda d: d.partner_id.name)):
+            marker = f"alert({i})"
+            self.assertEqual(
+                len([src for src in sanitized if marker in src]), 1, "one sanitization per body"
+            )
+            mail = digest.mail_id
+            expected = html_sanitize(
+                mail.body_html,
+                silent=True,
+                sanitize_tags=field.sanitize_tags,
+                sanitize_attributes=field.sanitize_attributes,
+                sanitize_style=field.sanitize_style,
+                sanitize_form=field.sanitize_form,
+                sanitize_conditional_comments=field.sanitize_conditional_comments,
+                output_method=field.sanitize_output_method,
+                strip_style=field.strip_style,
+                strip_classes=field.strip_classes,
+            )
+            message = mail.mail_message_id
+            message.invalidate_recordset(["body"])
+            self.assertEqual(str(message.body), str(expected))
+            self.assertIn(message, digest.partner_id.message_ids)
+            self.assertIn(f"&lt;script&gt;{marker}&lt;/script&gt;", message.body)
+            self.assertNotIn("<script", message.body)
+        self.deliver()
+        for i in range(3):
+            [received] = self.smtp.to(f"ap{i}@hostile.test")
+            html = self.html_of(received["message"])
+            self.assertIn(f"&lt;script&gt;alert({i})&lt;/script&gt;", html)
+            self.assertNotIn("<script", html)
+            self.assertNotIn("<b onclick", html)
 
     def test_dates_and_amounts_formatted_as_odoo_does(self):
         """The formatters resolving the language once give Odoo's own output."""
