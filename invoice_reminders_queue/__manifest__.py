@@ -1,7 +1,7 @@
 {
     "name": "Invoice Reminders on Job Queue",
     "summary": "Spread the payment-reminder runs over several workers with OCA's queue_job",
-    "version": "1.0.0",
+    "version": "1.1.0",
     "category": "Accounting/Accounting",
     "author": "invoice_reminders developers",
     "website": "https://github.com/invoice-reminders/invoice_reminders",

@@ -1,7 +1,7 @@
 {
     "name": "Invoice Reminders: SMS",
     "summary": "Payment reminder levels that also send an SMS, through Odoo's SMS service",
-    "version": "1.0.0",
+    "version": "1.1.0",
     "category": "Accounting/Accounting",
     "author": "invoice_reminders developers",
     "website": "https://github.com/invoice-reminders/invoice_reminders",
