@@ -138,8 +138,10 @@ def _odoo(args, db):
 
 
 def _module_key():
-    """A digest of the add-on's files: the installed template is rebuilt when they change."""
+    """A digest of the add-on's files and of the Odoo tree: the installed template is
+    rebuilt when they change, and each Odoo tree has its own."""
     sha = hashlib.sha1()
+    sha.update(os.path.realpath(os.environ.get("ODOO_PATH", "")).encode())
     module = os.path.join(ROOT, "invoice_reminders")
     for folder, dirs, files in sorted(os.walk(module)):
         dirs.sort()
@@ -186,7 +188,7 @@ def _install_template(args):
         for (old,) in cr.fetchall():
             cr.execute(f'DROP DATABASE IF EXISTS "{old}"')
         cr.execute(f'CREATE DATABASE "{template}_tmp"')
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.release.__file__)), "odoo-bin")
     subprocess.run(
         [
             sys.executable,
@@ -262,7 +264,7 @@ def _measure_queue(args, data_db, workers):
 
     _copy_db(data_db, args.db)
     odoo.sql_db.close_db(args.db)
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.release.__file__)), "odoo-bin")
     workdir = os.path.join(os.path.dirname(odoo.tools.config["data_dir"]), f"queue-{workers}")
     options = [o for o in args.odoo_options if not o.startswith(("--logfile", "--log-level"))]
     with queue_workers.Cluster(workers, args.db, odoo_bin, options, workdir):

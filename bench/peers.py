@@ -292,7 +292,7 @@ def _install(args, db, module):
     """The peer installed in its copy of the load (not timed), as ``odoo-bin -i``."""
     import odoo
 
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.release.__file__)), "odoo-bin")
     start = time.perf_counter()
     subprocess.run(
         [

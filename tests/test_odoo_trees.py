@@ -200,7 +200,7 @@ def test_the_readme_table_names_each_tree_and_its_queue_job(tmp_path):
         tree = fake_tree(tmp_path / folder.rsplit("/", 1)[1], *shapes[folder])
         queue_job = trees("describe", tree).stdout.split()[1]
         row = next(line for line in readme.splitlines() if line.startswith(f"``{folder}`` "))
-        assert row.split()[-1] == queue_job, row
+        assert queue_job in row.split(), row
         assert f"| `{folder}` |" in development and queue_job in development
     assert "ODOO_PATH=/opt/odoo-18.0-2025 scripts/run_tests.sh" in readme
     assert 'IR_ODOO_TREES="' in readme
