@@ -6,7 +6,6 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.modules import module as odoo_module
 from odoo.tests import new_test_user
-from odoo.tools import html_sanitize
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -150,22 +149,6 @@ class ReminderRunCommon(ReminderCommon):
     """Adds a real SMTP server on loopback and helpers to run the weekly job."""
 
     @classmethod
-    def odoo_sanitized(self, body):
-        """``body`` sanitized the way Odoo's own ``mail.message.body`` field does."""
-        field = self.env["mail.message"]._fields["body"]
-        return html_sanitize(
-            body,
-            silent=True,
-            sanitize_tags=field.sanitize_tags,
-            sanitize_attributes=field.sanitize_attributes,
-            sanitize_style=field.sanitize_style,
-            sanitize_form=field.sanitize_form,
-            sanitize_conditional_comments=field.sanitize_conditional_comments,
-            output_method=field.sanitize_output_method,
-            strip_style=field.strip_style,
-            strip_classes=field.strip_classes,
-        )
-
     def setUpClass(cls):
         super().setUpClass()
         from .smtp_sink import SMTPSink

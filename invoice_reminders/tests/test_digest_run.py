@@ -418,6 +418,22 @@ class TestDigestRun(ReminderRunCommon):
     # Bodies sanitized once, as Odoo would have sanitized them
     # ------------------------------------------------------------------
 
+    def odoo_sanitized(self, body):
+        """``body`` sanitized the way Odoo's own ``mail.message.body`` field does."""
+        field = self.env["mail.message"]._fields["body"]
+        return html_sanitize(
+            body,
+            silent=True,
+            sanitize_tags=field.sanitize_tags,
+            sanitize_attributes=field.sanitize_attributes,
+            sanitize_style=field.sanitize_style,
+            sanitize_form=field.sanitize_form,
+            sanitize_conditional_comments=field.sanitize_conditional_comments,
+            output_method=field.sanitize_output_method,
+            strip_style=field.strip_style,
+            strip_classes=field.strip_classes,
+        )
+
     def test_a_customer_name_with_markup_arrives_escaped_and_the_chatter_holds_the_body(self):
         self.customer.name = 'Deco <b onclick="steal()">Addict</b><script>alert(1)</script>'
         self.make_invoice(amount=100, due_date="2026-01-20")
